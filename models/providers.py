@@ -102,21 +102,36 @@ def _options(threads: int | None) -> Any:
     return opts
 
 
+def _preload_nvidia_libraries(ort: Any) -> None:
+    """Load CUDA/cuDNN from the NVIDIA pip wheels when they are installed (quietly otherwise)."""
+    import contextlib
+    import importlib.util
+    import io
+
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is None or importlib.util.find_spec("nvidia") is None:
+        return
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            preload()
+        except Exception as exc:  # noqa: BLE001 - a missing library just means no GPU
+            log.debug("preload_dlls failed: %s", exc)
+
+
 def _gpu_usable(manifest: Manifest, threads: int | None) -> tuple[bool, str]:
     import onnxruntime as ort
 
     if _CUDA not in ort.get_available_providers():
         return False, "this onnxruntime build has no CUDA provider"
-    preload = getattr(ort, "preload_dlls", None)
-    if preload is not None:
-        try:
-            preload()
-        except Exception as exc:  # noqa: BLE001 - missing NVIDIA wheels is the common case
-            log.debug("preload_dlls failed: %s", exc)
-    probe = ort.InferenceSession(
-        str(manifest.path(manifest.variants["int8"]["file"])), _options(threads),
-        providers=[_CUDA, _CPU],
-    )
+    _preload_nvidia_libraries(ort)
+    ort.set_default_logger_severity(4)  # the failed-CUDA message is reported by us, in words
+    try:
+        probe = ort.InferenceSession(
+            str(manifest.path(manifest.variants["int8"]["file"])), _options(threads),
+            providers=[_CUDA, _CPU],
+        )
+    finally:
+        ort.set_default_logger_severity(2)
     if probe.get_providers()[0] != _CUDA:
         return False, "the CUDA provider did not load (no GPU, or CUDA 13 / cuDNN 9 missing)"
     return True, "a CUDA GPU is available"

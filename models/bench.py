@@ -1,0 +1,146 @@
+"""``finsentry bench model``: torch eager fp32 vs ORT fp32 vs ORT int8 (vs CUDA fp16) side by side.
+
+Every engine scores the same texts at the same batch sizes, tokenization included, in one run.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.manifest import Manifest
+from models.providers import ProviderChoice, _gpu_usable, _options, materialise_variant
+from models.runtime import Classifier, shipped_model_dir
+
+__all__ = ["BenchRow", "bench_model"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BenchRow:
+    engine: str
+    batch_size: int
+    sentences_per_s: float
+    p50_ms: float
+    p99_ms: float
+    batches: int
+    ratio_vs_torch: float | None = None
+
+
+def _time(fn: Callable[[Sequence[str]], Any], texts: Sequence[str], batch: int, seconds: float
+          ) -> tuple[float, list[float]]:
+    fn(texts[:batch])  # warm-up
+    lat: list[float] = []
+    done, start = 0, time.perf_counter()
+    while True:
+        for i in range(0, len(texts) - batch + 1, batch):
+            t0 = time.perf_counter()
+            fn(texts[i : i + batch])
+            lat.append(time.perf_counter() - t0)
+            done += batch
+            if time.perf_counter() - start > seconds and len(lat) >= 5:
+                return done / sum(lat), lat
+        if not lat:
+            return 0.0, lat
+
+
+def _torch_engine(torch_model: Path | None, manifest: Manifest, threads: int
+                  ) -> tuple[str, Callable[[Sequence[str]], Any]]:
+    import torch
+
+    from models.text import clean_text
+    from models.train import _Batcher, _build_model, load_trained, resolve_base_model
+
+    torch.set_num_threads(threads)
+    if torch_model is not None and (torch_model / "training.json").is_file():
+        model, batcher = load_trained(torch_model, manifest.max_length)
+        name = "torch eager fp32"
+    else:  # same architecture and compute; the base weights stand in for the fine-tuned ones
+        from transformers import AutoTokenizer
+
+        base = resolve_base_model(manifest.base_model or "all-MiniLM-L6-v2")
+        from models.tasks import get_task
+
+        model = _build_model(base, [get_task(t) for t in manifest.tasks]).eval()
+        batcher = _Batcher(AutoTokenizer.from_pretrained(base), manifest.max_length)
+        name = "torch eager fp32 (base weights)"
+    task = next(iter(manifest.tasks))
+
+    def run(texts: Sequence[str]) -> Any:
+        with torch.inference_mode():
+            logits = model(task, **batcher([clean_text(t) for t in texts]))
+            return torch.softmax(logits, -1).numpy()
+
+    return name, run
+
+
+def _ort_engine(manifest: Manifest, variant: str, provider: str, threads: int,
+                cache_dir: Path | None) -> Callable[[Sequence[str]], Any]:
+    import onnxruntime as ort
+
+    path = materialise_variant(manifest, variant, cache_dir)  # type: ignore[arg-type]
+    providers = [provider, "CPUExecutionProvider"] if provider != "CPUExecutionProvider" \
+        else [provider]
+    session = ort.InferenceSession(str(path), _options(threads), providers=providers)
+    clf = Classifier(manifest, ProviderChoice(session, variant, provider, "bench"))  # type: ignore[arg-type]
+    scorer = clf.scorer(next(iter(manifest.tasks)))
+
+    def run(texts: Sequence[str]) -> Any:
+        clf.batch_size = len(texts)
+        return scorer.score_batch(texts)
+
+    return run
+
+
+def bench_model(texts: Sequence[str], *, model_dir: Path | None = None,
+                torch_model: Path | None = None, batch_sizes: Sequence[int] = (1, 32),
+                threads: int = 2, seconds: float = 8.0, cache_dir: Path | None = None,
+                include_torch: bool = True) -> dict[str, Any]:
+    manifest = Manifest.load(model_dir or shipped_model_dir())
+    manifest.verify()
+    engines: list[tuple[str, Callable[[Sequence[str]], Any]]] = []
+    if include_torch:
+        engines.append(_torch_engine(torch_model, manifest, threads))
+    fp32_shipped = manifest.path(manifest.variants["fp32"].get("file", "-")).is_file()
+    engines.append(("ORT fp32 CPU" + ("" if fp32_shipped else " (rebuilt from int8)"),
+                    _ort_engine(manifest, "fp32", "CPUExecutionProvider", threads, cache_dir)))
+    engines.append(("ORT int8 CPU",
+                    _ort_engine(manifest, "int8", "CPUExecutionProvider", threads, cache_dir)))
+    gpu, reason = _gpu_usable(manifest, threads)
+    if gpu:
+        engines.append(("ORT fp16 CUDA", _ort_engine(manifest, "fp16", "CUDAExecutionProvider",
+                                                     threads, cache_dir)))
+        try:
+            engines.append(("ORT fp16 TensorRT", _ort_engine(
+                manifest, "fp16", "TensorrtExecutionProvider", threads, cache_dir)))
+        except Exception as exc:  # noqa: BLE001 - TensorRT is optional
+            log.info("TensorRT provider not benchmarked: %s", exc)
+    rows: list[BenchRow] = []
+    for batch in batch_sizes:
+        torch_rate = None
+        for name, fn in engines:
+            rate, lat = _time(fn, texts, batch, seconds)
+            ms = np.array(lat) * 1000
+            if name.startswith("torch"):
+                torch_rate = rate
+            rows.append(BenchRow(name, batch, round(rate, 1), round(float(np.percentile(ms, 50)), 2),
+                                 round(float(np.percentile(ms, 99)), 2), len(lat),
+                                 round(rate / torch_rate, 2) if torch_rate else None))
+    return {
+        "model": f"{manifest.name}@{manifest.version}",
+        "texts": len(texts),
+        "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
+        "threads": threads,
+        "machine": {"processor": platform.processor() or platform.machine(),
+                    "python": platform.python_version()},
+        "gpu": {"available": gpu, "reason": reason},
+        "rows": [asdict(r) for r in rows],
+    }

@@ -1,0 +1,1 @@
+"""finsentry's stream processor: records, stages, the faust app and the CLI."""

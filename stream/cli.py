@@ -1,0 +1,31 @@
+"""The ``finsentry`` command: builds the settings once and hands them to each command."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from stream.settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="finsentry: financial sentiment and transaction-risk monitoring.")
+bench = typer.Typer(no_args_is_help=True, help="Benchmarks that print a table and write JSON.")
+app.add_typer(bench, name="bench")
+
+
+@app.callback()
+def _setup(ctx: typer.Context) -> None:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = settings
+
+
+def main() -> None:
+    from models.commands import register
+
+    register(app, bench)
+    app()

@@ -12,7 +12,7 @@ typology                    points  what triggers it
 sanctioned jurisdiction     +4      counterparty country on the high-risk list (FATF
                                     call-for-action style: KP, IR, MM, SY, ...)
 offshore centre             +1/+2   KY, VG, PA, ...; +2 when >= 5,000 USD-equivalent
-structuring                 +4      cash or wire of 9,000-9,999.99 USD-equivalent (just
+structuring                 +3      cash or wire of 9,000-9,999.99 USD-equivalent (just
                                     under the 10,000 reporting threshold)
 very large amount           +1/+2   >= 10,000 / >= 50,000 USD-equivalent
 round amount                +1      a multiple of 1,000 and >= 1,000
@@ -150,7 +150,7 @@ def assess_risk(tx: Transaction) -> RiskAssessment:
     if country in OFFSHORE_COUNTRIES:
         reasons.append(("offshore_centre", 2 if usd >= 5000 else 1))
     if tx.channel in {"cash_deposit", "wire", "atm"} and Decimal(9000) <= usd < Decimal(10000):
-        reasons.append(("structuring", 4))
+        reasons.append(("structuring", 3))
     if usd >= 50000:
         reasons.append(("very_large_amount", 2))
     elif usd >= 10000:

@@ -35,8 +35,9 @@ class BenchRow:
     ratio_vs_torch: float | None = None
 
 
-def _time(fn: Callable[[Sequence[str]], Any], texts: Sequence[str], batch: int, seconds: float
-          ) -> tuple[float, list[float]]:
+def _time(
+    fn: Callable[[Sequence[str]], Any], texts: Sequence[str], batch: int, seconds: float
+) -> tuple[float, list[float]]:
     fn(texts[:batch])  # warm-up
     lat: list[float] = []
     done, start = 0, time.perf_counter()
@@ -52,8 +53,9 @@ def _time(fn: Callable[[Sequence[str]], Any], texts: Sequence[str], batch: int, 
             return 0.0, lat
 
 
-def _torch_engine(torch_model: Path | None, manifest: Manifest, threads: int
-                  ) -> tuple[str, Callable[[Sequence[str]], Any]]:
+def _torch_engine(
+    torch_model: Path | None, manifest: Manifest, threads: int
+) -> tuple[str, Callable[[Sequence[str]], Any]]:
     import torch
 
     from models.text import clean_text
@@ -82,13 +84,15 @@ def _torch_engine(torch_model: Path | None, manifest: Manifest, threads: int
     return name, run
 
 
-def _ort_engine(manifest: Manifest, variant: str, provider: str, threads: int,
-                cache_dir: Path | None) -> Callable[[Sequence[str]], Any]:
+def _ort_engine(
+    manifest: Manifest, variant: str, provider: str, threads: int, cache_dir: Path | None
+) -> Callable[[Sequence[str]], Any]:
     import onnxruntime as ort
 
     path = materialise_variant(manifest, variant, cache_dir)  # type: ignore[arg-type]
-    providers = [provider, "CPUExecutionProvider"] if provider != "CPUExecutionProvider" \
-        else [provider]
+    providers = (
+        [provider, "CPUExecutionProvider"] if provider != "CPUExecutionProvider" else [provider]
+    )
     session = ort.InferenceSession(str(path), _options(threads), providers=providers)
     clf = Classifier(manifest, ProviderChoice(session, variant, provider, "bench"))  # type: ignore[arg-type]
     scorer = clf.scorer(next(iter(manifest.tasks)))
@@ -100,27 +104,47 @@ def _ort_engine(manifest: Manifest, variant: str, provider: str, threads: int,
     return run
 
 
-def bench_model(texts: Sequence[str], *, model_dir: Path | None = None,
-                torch_model: Path | None = None, batch_sizes: Sequence[int] = (1, 32),
-                threads: int = 2, seconds: float = 8.0, cache_dir: Path | None = None,
-                include_torch: bool = True) -> dict[str, Any]:
+def bench_model(
+    texts: Sequence[str],
+    *,
+    model_dir: Path | None = None,
+    torch_model: Path | None = None,
+    batch_sizes: Sequence[int] = (1, 32),
+    threads: int = 2,
+    seconds: float = 8.0,
+    cache_dir: Path | None = None,
+    include_torch: bool = True,
+) -> dict[str, Any]:
     manifest = Manifest.load(model_dir or shipped_model_dir())
     manifest.verify()
     engines: list[tuple[str, Callable[[Sequence[str]], Any]]] = []
     if include_torch:
         engines.append(_torch_engine(torch_model, manifest, threads))
     fp32_shipped = manifest.path(manifest.variants["fp32"].get("file", "-")).is_file()
-    engines.append(("ORT fp32 CPU" + ("" if fp32_shipped else " (rebuilt from int8)"),
-                    _ort_engine(manifest, "fp32", "CPUExecutionProvider", threads, cache_dir)))
-    engines.append(("ORT int8 CPU",
-                    _ort_engine(manifest, "int8", "CPUExecutionProvider", threads, cache_dir)))
+    engines.append(
+        (
+            "ORT fp32 CPU" + ("" if fp32_shipped else " (rebuilt from int8)"),
+            _ort_engine(manifest, "fp32", "CPUExecutionProvider", threads, cache_dir),
+        )
+    )
+    engines.append(
+        ("ORT int8 CPU", _ort_engine(manifest, "int8", "CPUExecutionProvider", threads, cache_dir))
+    )
     gpu, reason = _gpu_usable(manifest, threads)
     if gpu:
-        engines.append(("ORT fp16 CUDA", _ort_engine(manifest, "fp16", "CUDAExecutionProvider",
-                                                     threads, cache_dir)))
+        engines.append(
+            (
+                "ORT fp16 CUDA",
+                _ort_engine(manifest, "fp16", "CUDAExecutionProvider", threads, cache_dir),
+            )
+        )
         try:
-            engines.append(("ORT fp16 TensorRT", _ort_engine(
-                manifest, "fp16", "TensorrtExecutionProvider", threads, cache_dir)))
+            engines.append(
+                (
+                    "ORT fp16 TensorRT",
+                    _ort_engine(manifest, "fp16", "TensorrtExecutionProvider", threads, cache_dir),
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - TensorRT is optional
             log.info("TensorRT provider not benchmarked: %s", exc)
     rows: list[BenchRow] = []
@@ -131,16 +155,26 @@ def bench_model(texts: Sequence[str], *, model_dir: Path | None = None,
             ms = np.array(lat) * 1000
             if name.startswith("torch"):
                 torch_rate = rate
-            rows.append(BenchRow(name, batch, round(rate, 1), round(float(np.percentile(ms, 50)), 2),
-                                 round(float(np.percentile(ms, 99)), 2), len(lat),
-                                 round(rate / torch_rate, 2) if torch_rate else None))
+            rows.append(
+                BenchRow(
+                    name,
+                    batch,
+                    round(rate, 1),
+                    round(float(np.percentile(ms, 50)), 2),
+                    round(float(np.percentile(ms, 99)), 2),
+                    len(lat),
+                    round(rate / torch_rate, 2) if torch_rate else None,
+                )
+            )
     return {
         "model": f"{manifest.name}@{manifest.version}",
         "texts": len(texts),
         "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
         "threads": threads,
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version()},
+        "machine": {
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+        },
         "gpu": {"available": gpu, "reason": reason},
         "rows": [asdict(r) for r in rows],
     }

@@ -27,13 +27,19 @@ def _fail(exc: Exception) -> typer.Exit:
 
 def train_cmd(
     task: Annotated[list[str], typer.Option(help="news and/or transactions (shared encoder)")] = [  # noqa: B006
-        "news", "transactions"],
+        "news",
+        "transactions",
+    ],
     data: Annotated[Path, typer.Option(help="news CSV/JSONL file or folder")] = Path(
-        "../shared/data/tfns"),
-    transactions_data: Annotated[Path | None, typer.Option(
-        help="labelled transaction texts; default: simulate with finforge")] = None,
+        "../shared/data/tfns"
+    ),
+    transactions_data: Annotated[
+        Path | None,
+        typer.Option(help="labelled transaction texts; default: simulate with finforge"),
+    ] = None,
     base_model: Annotated[str, typer.Option(help="base checkpoint: path or hub id")] = (
-        "all-MiniLM-L6-v2"),
+        "all-MiniLM-L6-v2"
+    ),
     out: Annotated[Path, typer.Option()] = Path("build/train"),
     epochs: int = 4,
     batch_size: int = 32,
@@ -44,12 +50,24 @@ def train_cmd(
     """Fine-tune the classifier (shared encoder, one head per task)."""
     from models.train import TrainConfig, train
 
-    cfg = TrainConfig(tasks=tuple(task), base_model=base_model, news_data=data,
-                      transactions_data=transactions_data, out_dir=out, epochs=epochs,
-                      batch_size=batch_size, seed=seed, max_examples_per_task=max_examples,
-                      max_steps=max_steps)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
+    cfg = TrainConfig(
+        tasks=tuple(task),
+        base_model=base_model,
+        news_data=data,
+        transactions_data=transactions_data,
+        out_dir=out,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        max_examples_per_task=max_examples,
+        max_steps=max_steps,
+    )
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     try:
         with Progress(*columns, console=console) as bar:
             job = bar.add_task("training", total=None)
@@ -74,14 +92,15 @@ def export_cmd(
     from models.export import ExportConfig, export_model
 
     try:
-        manifest = export_model(ExportConfig(train_dir=train_dir, out_dir=out,
-                                             keep_fp32=keep_fp32))
+        manifest = export_model(ExportConfig(train_dir=train_dir, out_dir=out, keep_fp32=keep_fp32))
     except ModelError as exc:
         raise _fail(exc) from exc
     for variant, spec in manifest.variants.items():
         for task, m in spec.get("metrics", {}).items():
-            console.print(f"{variant:5} {task:13} accuracy {m['accuracy']:.4f} "
-                          f"macro-F1 {m['macro_f1']:.4f} {m.get('vs_fp32', '')}")
+            console.print(
+                f"{variant:5} {task:13} accuracy {m['accuracy']:.4f} "
+                f"macro-F1 {m['macro_f1']:.4f} {m.get('vs_fp32', '')}"
+            )
     console.print(f"wrote {manifest.directory} ({manifest.version})")
 
 
@@ -112,8 +131,13 @@ def eval_cmd(
     for col in ("class", "precision", "recall", "F1", "support"):
         table.add_column(col)
     for i, name in enumerate(report.labels):
-        table.add_row(name, f"{report.precision[i]:.3f}", f"{report.recall[i]:.3f}",
-                      f"{report.f1[i]:.3f}", str(report.support[i]))
+        table.add_row(
+            name,
+            f"{report.precision[i]:.3f}",
+            f"{report.recall[i]:.3f}",
+            f"{report.f1[i]:.3f}",
+            str(report.support[i]),
+        )
     Console().print(table)
     cm = Table(title="confusion matrix (rows: true, columns: predicted)")
     cm.add_column("")
@@ -122,17 +146,26 @@ def eval_cmd(
     for name, row in zip(report.labels, report.confusion, strict=True):
         cm.add_row(name, *map(str, row))
     Console().print(cm)
-    Console().print(f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  "
-                    f"unscored {unscored}")
+    Console().print(
+        f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  unscored {unscored}"
+    )
     if json_out:
-        payload = {"data": str(data), "task": task, "model": clf.version,
-                   "provider": clf.provider, "unscored": unscored, **report.to_dict()}
+        payload = {
+            "data": str(data),
+            "task": task,
+            "model": clf.version,
+            "provider": clf.provider,
+            "unscored": unscored,
+            **report.to_dict(),
+        }
         json_out.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2))
 
 
 def score_cmd(
     ctx: typer.Context,
-    texts: Annotated[list[str] | None, typer.Argument(help="texts; none: one per stdin line")] = None,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="texts; none: one per stdin line")
+    ] = None,
     task: str = "news",
     model_dir: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
@@ -143,23 +176,33 @@ def score_cmd(
     except (ModelError, ValueError) as exc:
         raise _fail(exc) from exc
     for text, score in zip(lines, scorer.score_batch(lines), strict=True):
-        sys.stdout.buffer.write(orjson.dumps({"text": text[:200], "label": score.label,
-                                              "score": score.score,
-                                              "probabilities": score.probabilities,
-                                              "model_version": score.model_version,
-                                              "error": score.error}) + b"\n")
+        sys.stdout.buffer.write(
+            orjson.dumps(
+                {
+                    "text": text[:200],
+                    "label": score.label,
+                    "score": score.score,
+                    "probabilities": score.probabilities,
+                    "model_version": score.model_version,
+                    "error": score.error,
+                }
+            )
+            + b"\n"
+        )
 
 
 def bench_model_cmd(
     texts: Annotated[Path, typer.Option(help="CSV/JSONL with a text column")] = Path(
-        "../shared/data/tfns/train.csv"),
+        "../shared/data/tfns/train.csv"
+    ),
     limit: int = 2048,
     batch_size: Annotated[list[int], typer.Option()] = [1, 32],  # noqa: B006
     threads: int = 2,
     seconds: float = 8.0,
     model_dir: Annotated[Path | None, typer.Option()] = None,
     torch_model: Annotated[Path | None, typer.Option(help="training dir for torch")] = Path(
-        "build/train"),
+        "build/train"
+    ),
     json_out: Annotated[Path, typer.Option("--json")] = Path("bench-model.json"),
 ) -> None:
     """torch eager fp32 vs ORT fp32 vs ORT int8 (vs CUDA fp16), same texts, one run."""
@@ -169,18 +212,31 @@ def bench_model_cmd(
 
     try:
         sample = list(load_labelled(texts, NEWS).texts[:limit])
-        result = bench_model(sample, model_dir=model_dir, torch_model=torch_model,
-                             batch_sizes=batch_size, threads=threads, seconds=seconds)
+        result = bench_model(
+            sample,
+            model_dir=model_dir,
+            torch_model=torch_model,
+            batch_sizes=batch_size,
+            threads=threads,
+            seconds=seconds,
+        )
     except ModelError as exc:
         raise _fail(exc) from exc
-    table = Table(title=f"bench model — {result['model']}, {result['texts']} texts, "
-                        f"{threads} threads, GPU: {result['gpu']['reason']}")
+    table = Table(
+        title=f"bench model — {result['model']}, {result['texts']} texts, "
+        f"{threads} threads, GPU: {result['gpu']['reason']}"
+    )
     for col in ("engine", "batch", "sentences/s", "p50 ms", "p99 ms", "× torch"):
         table.add_column(col)
     for r in result["rows"]:
-        table.add_row(r["engine"], str(r["batch_size"]), f"{r['sentences_per_s']:.1f}",
-                      f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
-                      "" if r["ratio_vs_torch"] is None else f"{r['ratio_vs_torch']:.2f}")
+        table.add_row(
+            r["engine"],
+            str(r["batch_size"]),
+            f"{r['sentences_per_s']:.1f}",
+            f"{r['p50_ms']:.1f}",
+            f"{r['p99_ms']:.1f}",
+            "" if r["ratio_vs_torch"] is None else f"{r['ratio_vs_torch']:.2f}",
+        )
     Console().print(table)
     json_out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     console.print(f"wrote {json_out}")

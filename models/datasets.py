@@ -26,15 +26,27 @@ LABEL_COLUMNS = ("label", "sentiment", "risk")
 # Names accepted for each canonical label, lower-case.
 _SYNONYMS: dict[str, dict[str, str]] = {
     "news": {
-        "negative": "negative", "neg": "negative", "bearish": "negative",
-        "neutral": "neutral", "neu": "neutral",
-        "positive": "positive", "pos": "positive", "bullish": "positive",
+        "negative": "negative",
+        "neg": "negative",
+        "bearish": "negative",
+        "neutral": "neutral",
+        "neu": "neutral",
+        "positive": "positive",
+        "pos": "positive",
+        "bullish": "positive",
         # TFNS numeric scheme: 0 bearish, 1 bullish, 2 neutral.
-        "0": "negative", "1": "positive", "2": "neutral",
+        "0": "negative",
+        "1": "positive",
+        "2": "neutral",
     },
     "transactions": {
-        "low": "low", "medium": "medium", "med": "medium", "high": "high",
-        "0": "low", "1": "medium", "2": "high",
+        "low": "low",
+        "medium": "medium",
+        "med": "medium",
+        "high": "high",
+        "0": "low",
+        "1": "medium",
+        "2": "high",
     },
 }
 

@@ -23,7 +23,7 @@ from models.datasets import load_labelled
 from models.errors import ExportGateError, ModelNotFoundError
 from models.manifest import SCHEMA_VERSION, Manifest, sha256_file
 from models.metrics import classification_report, report_markdown
-from models.providers import ProviderChoice, materialise_variant
+from models.providers import ProviderChoice, Variant, materialise_variant
 from models.runtime import Classifier
 from models.tasks import get_task
 from models.text import clean_text
@@ -55,17 +55,25 @@ def _export_fp32(encoder_dir: Path, out: Path, opset: int) -> None:
     from optimum.exporters.onnx import main_export
 
     with tempfile.TemporaryDirectory() as tmp:
-        main_export(str(encoder_dir), output=tmp, task="feature-extraction", opset=opset,
-                    do_validation=False)
+        main_export(
+            str(encoder_dir),
+            output=tmp,
+            task="feature-extraction",
+            opset=opset,
+            do_validation=False,
+        )
         shutil.move(Path(tmp) / "model.onnx", out)
 
 
-def _classifier(manifest: Manifest, path: Path, variant: str) -> Classifier:
+def _classifier(manifest: Manifest, path: Path, variant: Variant) -> Classifier:
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return Classifier(manifest, ProviderChoice(session, variant, "CPUExecutionProvider",
-                                               "export check"), batch_size=64)  # type: ignore[arg-type]
+    return Classifier(
+        manifest,
+        ProviderChoice(session, variant, "CPUExecutionProvider", "export check"),
+        batch_size=64,
+    )
 
 
 def _probs(clf: Classifier, task: str, texts: list[str]) -> np.ndarray:
@@ -78,13 +86,21 @@ def _gate(name: str, ref: np.ndarray, got: np.ndarray, cfg: ExportConfig) -> dic
     ok = ~np.isnan(ref).any(1) & ~np.isnan(got).any(1)
     agreement = float((ref[ok].argmax(1) == got[ok].argmax(1)).mean())
     delta = np.abs(ref[ok] - got[ok])
-    stats = {"agreement": round(agreement, 5), "mean_prob_delta": float(delta.mean()),
-             "max_prob_delta": float(delta.max())}
-    if (agreement < cfg.min_agreement or stats["mean_prob_delta"] > cfg.max_mean_prob_delta
-            or stats["max_prob_delta"] > cfg.max_prob_delta):
-        msg = (f"{name} disagrees with fp32 past the gate: {stats} (limits: agreement >= "
-               f"{cfg.min_agreement}, mean delta <= {cfg.max_mean_prob_delta}, max delta <= "
-               f"{cfg.max_prob_delta}); do not ship it — check the quantization settings")
+    stats = {
+        "agreement": round(agreement, 5),
+        "mean_prob_delta": float(delta.mean()),
+        "max_prob_delta": float(delta.max()),
+    }
+    if (
+        agreement < cfg.min_agreement
+        or stats["mean_prob_delta"] > cfg.max_mean_prob_delta
+        or stats["max_prob_delta"] > cfg.max_prob_delta
+    ):
+        msg = (
+            f"{name} disagrees with fp32 past the gate: {stats} (limits: agreement >= "
+            f"{cfg.min_agreement}, mean delta <= {cfg.max_mean_prob_delta}, max delta <= "
+            f"{cfg.max_prob_delta}); do not ship it — check the quantization settings"
+        )
         raise ExportGateError(msg)
     return stats
 
@@ -101,8 +117,10 @@ def _torch_parity(cfg: ExportConfig, clf: Classifier, texts: dict[str, list[str]
         got = pooled @ clf.heads.weights[task].T + clf.heads.biases[task]
         worst = max(worst, float(np.abs(ref - got).max()))
     if worst > cfg.fp32_tolerance:
-        msg = (f"fp32 ONNX logits differ from torch by {worst:.2e} > {cfg.fp32_tolerance:.0e}: "
-               "the export is wrong; check the optimum/transformers versions (see model.md)")
+        msg = (
+            f"fp32 ONNX logits differ from torch by {worst:.2e} > {cfg.fp32_tolerance:.0e}: "
+            "the export is wrong; check the optimum/transformers versions (see model.md)"
+        )
         raise ExportGateError(msg)
     return worst
 
@@ -121,41 +139,59 @@ def export_model(cfg: ExportConfig) -> Manifest:
     quantize_int8(out / ENCODER_FP32, out / ENCODER_INT8)
     shutil.copy(cfg.train_dir / "encoder" / "tokenizer.json", out / "tokenizer.json")
     shutil.copy(cfg.train_dir / "heads.npz", out / "heads.npz")
-    files = {n: {"sha256": sha256_file(out / n), "bytes": (out / n).stat().st_size}
-             for n in (ENCODER_INT8, "tokenizer.json", "heads.npz")}
+    files: dict[str, dict[str, Any]] = {
+        n: {"sha256": sha256_file(out / n), "bytes": (out / n).stat().st_size}
+        for n in (ENCODER_INT8, "tokenizer.json", "heads.npz")
+    }
     fp32_sha = sha256_file(out / ENCODER_FP32)
     manifest = Manifest(
-        directory=out, name=cfg.name,
+        directory=out,
+        name=cfg.name,
         version=f"{datetime.now(UTC):%Y.%m.%d}-{files[ENCODER_INT8]['sha256'][:8]}",
-        tasks={t: {"labels": labels, "score": get_task(t).score_kind}
-               for t, labels in meta["tasks"].items()},
-        max_length=cfg.max_length, tokenizer="tokenizer.json", heads="heads.npz",
-        opset=cfg.opset, files=files, base_model=meta["base_model"],
-        variants={"int8": {"file": ENCODER_INT8, "device": "cpu"},
-                  "fp32": {"file": ENCODER_FP32, "sha256": fp32_sha, "device": "cpu",
-                           "shipped": False},
-                  "fp16": {"derived_from": ENCODER_INT8, "device": "cuda"}},
-        training={"data_sha256": meta["data_sha256"], "best_epoch": meta["best_epoch"],
-                  "config": meta["config"]},
+        tasks={
+            t: {"labels": labels, "score": get_task(t).score_kind}
+            for t, labels in meta["tasks"].items()
+        },
+        max_length=cfg.max_length,
+        tokenizer="tokenizer.json",
+        heads="heads.npz",
+        opset=cfg.opset,
+        files=files,
+        base_model=meta["base_model"],
+        variants={
+            "int8": {"file": ENCODER_INT8, "device": "cpu"},
+            "fp32": {"file": ENCODER_FP32, "sha256": fp32_sha, "device": "cpu", "shipped": False},
+            "fp16": {"derived_from": ENCODER_INT8, "device": "cuda"},
+        },
+        training={
+            "data_sha256": meta["data_sha256"],
+            "best_epoch": meta["best_epoch"],
+            "config": meta["config"],
+        },
         schema_version=SCHEMA_VERSION,
     )
-    val = {t: load_labelled(cfg.train_dir / "validation" / f"{t}.jsonl", get_task(t))
-           for t in manifest.tasks}
+    val = {
+        t: load_labelled(cfg.train_dir / "validation" / f"{t}.jsonl", get_task(t))
+        for t in manifest.tasks
+    }
     texts = {t: list(d.texts) for t, d in val.items()}
 
     with tempfile.TemporaryDirectory() as cache:
         fp16_path = materialise_variant(manifest, "fp16", Path(cache))
         manifest.variants["fp16"]["derived_sha256"] = sha256_file(fp16_path)
-        clfs = {"fp32": _classifier(manifest, out / ENCODER_FP32, "fp32"),
-                "int8": _classifier(manifest, out / ENCODER_INT8, "int8"),
-                "fp16": _classifier(manifest, fp16_path, "fp16")}
+        clfs = {
+            "fp32": _classifier(manifest, out / ENCODER_FP32, "fp32"),
+            "int8": _classifier(manifest, out / ENCODER_INT8, "int8"),
+            "fp16": _classifier(manifest, fp16_path, "fp16"),
+        }
         manifest.variants["fp32"]["torch_max_logit_delta"] = _torch_parity(cfg, clfs["fp32"], texts)
         probs = {v: {t: _probs(c, t, texts[t]) for t in texts} for v, c in clfs.items()}
     for variant, per_task in probs.items():
         metrics: dict[str, Any] = {}
         for task, p in per_task.items():
-            report = classification_report(val[task].labels, p.argmax(1).tolist(),
-                                           val[task].task.labels)
+            report = classification_report(
+                val[task].labels, p.argmax(1).tolist(), val[task].task.labels
+            )
             metrics[task] = report.to_dict()
             if variant != "fp32":
                 metrics[task]["vs_fp32"] = _gate(f"{variant} ({task})", probs["fp32"][task], p, cfg)
@@ -168,11 +204,16 @@ def export_model(cfg: ExportConfig) -> Manifest:
 
 
 def _write_card(manifest: Manifest) -> None:
-    lines = [f"# {manifest.name} {manifest.version}", "",
-             f"Shared {manifest.base_model} encoder (mean pooling) with one linear head per task; "
-             f"max length {manifest.max_length} tokens; ONNX opset {manifest.opset}.", "",
-             "Validation split: seeded, stratified, never trained on. Training data sha256: "
-             f"`{manifest.training.get('data_sha256')}`.", ""]
+    lines = [
+        f"# {manifest.name} {manifest.version}",
+        "",
+        f"Shared {manifest.base_model} encoder (mean pooling) with one linear head per task; "
+        f"max length {manifest.max_length} tokens; ONNX opset {manifest.opset}.",
+        "",
+        "Validation split: seeded, stratified, never trained on. Training data sha256: "
+        f"`{manifest.training.get('data_sha256')}`.",
+        "",
+    ]
     for variant in ("fp32", "int8", "fp16"):
         for task, m in manifest.variants[variant].get("metrics", {}).items():
             vs = f"\n\nvs fp32: {m['vs_fp32']}" if "vs_fp32" in m else ""

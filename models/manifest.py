@@ -55,8 +55,10 @@ class Manifest:
         directory = Path(directory)
         path = directory / MANIFEST_NAME
         if not directory.is_dir():
-            msg = (f"model directory {directory} does not exist: set FINSENTRY_MODEL__DIR to a "
-                   "directory written by `finsentry export`, or leave it unset for the shipped model")
+            msg = (
+                f"model directory {directory} does not exist: set FINSENTRY_MODEL__DIR to a "
+                "directory written by `finsentry export`, or leave it unset for the shipped model"
+            )
             raise ModelNotFoundError(msg)
         if not path.is_file():
             msg = f"{directory} has no {MANIFEST_NAME}: it was not written by `finsentry export`"
@@ -71,8 +73,10 @@ class Manifest:
             msg = f"{path} has no schema_version: it is not a finsentry manifest"
             raise ModelIntegrityError(msg)
         if version > SCHEMA_VERSION:
-            msg = (f"{path} uses manifest schema {version}, newer than this finsentry reads "
-                   f"({SCHEMA_VERSION}): upgrade finsentry, or export the model with this version")
+            msg = (
+                f"{path} uses manifest schema {version}, newer than this finsentry reads "
+                f"({SCHEMA_VERSION}): upgrade finsentry, or export the model with this version"
+            )
             raise ManifestVersionError(msg)
         try:
             return cls(directory=directory, **{k: v for k, v in raw.items() if k != "directory"})
@@ -95,21 +99,33 @@ class Manifest:
     @staticmethod
     def verify_file(path: Path, expected: str) -> None:
         if not path.is_file():
-            msg = (f"model file {path} is missing: restore it (git checkout -- {path}) or "
-                   "re-run `finsentry export`")
+            msg = (
+                f"model file {path} is missing: restore it (git checkout -- {path}) or "
+                "re-run `finsentry export`"
+            )
             raise ModelNotFoundError(msg)
         actual = sha256_file(path)
         if actual != expected:
-            msg = (f"model file {path} is corrupted: sha256 {actual[:12]}… differs from the "
-                   f"manifest's {expected[:12]}…; restore it or re-run `finsentry export`")
+            msg = (
+                f"model file {path} is corrupted: sha256 {actual[:12]}… differs from the "
+                f"manifest's {expected[:12]}…; restore it or re-run `finsentry export`"
+            )
             raise ModelIntegrityError(msg)
 
     def to_json(self) -> bytes:
         data = {
-            "schema_version": self.schema_version, "name": self.name, "version": self.version,
-            "base_model": self.base_model, "tasks": self.tasks, "max_length": self.max_length,
-            "tokenizer": self.tokenizer, "heads": self.heads, "opset": self.opset,
-            "files": self.files, "variants": self.variants, "training": self.training,
+            "schema_version": self.schema_version,
+            "name": self.name,
+            "version": self.version,
+            "base_model": self.base_model,
+            "tasks": self.tasks,
+            "max_length": self.max_length,
+            "tokenizer": self.tokenizer,
+            "heads": self.heads,
+            "opset": self.opset,
+            "files": self.files,
+            "variants": self.variants,
+            "training": self.training,
         }
         return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 

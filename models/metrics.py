@@ -27,14 +27,20 @@ class ClassificationReport:
             "accuracy": round(self.accuracy, 4),
             "macro_f1": round(self.macro_f1, 4),
             "per_class": {
-                name: {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-                       "support": s}
+                name: {
+                    "precision": round(p, 4),
+                    "recall": round(r, 4),
+                    "f1": round(f, 4),
+                    "support": s,
+                }
                 for name, p, r, f, s in zip(
                     self.labels, self.precision, self.recall, self.f1, self.support, strict=True
                 )
             },
-            "confusion_matrix": {"labels": list(self.labels),
-                                 "rows_true_cols_pred": [list(r) for r in self.confusion]},
+            "confusion_matrix": {
+                "labels": list(self.labels),
+                "rows_true_cols_pred": [list(r) for r in self.confusion],
+            },
         }
 
 
@@ -42,14 +48,22 @@ def report_markdown(report: dict[str, Any]) -> str:
     """Markdown table of a report dict (``ClassificationReport.to_dict()``)."""
     rows = ["| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for name, c in report["per_class"].items():
-        rows.append(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | "
-                    f"{c['support']} |")
+        rows.append(
+            f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | "
+            f"{c['support']} |"
+        )
     cm = report["confusion_matrix"]
-    rows += ["", f"accuracy **{report['accuracy']:.4f}**, macro-F1 **{report['macro_f1']:.4f}**",
-             "", "| true \\ predicted | " + " | ".join(cm["labels"]) + " |",
-             "|---" * (len(cm["labels"]) + 1) + "|"]
-    rows += [f"| {name} | " + " | ".join(map(str, r)) + " |"
-             for name, r in zip(cm["labels"], cm["rows_true_cols_pred"], strict=True)]
+    rows += [
+        "",
+        f"accuracy **{report['accuracy']:.4f}**, macro-F1 **{report['macro_f1']:.4f}**",
+        "",
+        "| true \\ predicted | " + " | ".join(cm["labels"]) + " |",
+        "|---" * (len(cm["labels"]) + 1) + "|",
+    ]
+    rows += [
+        f"| {name} | " + " | ".join(map(str, r)) + " |"
+        for name, r in zip(cm["labels"], cm["rows_true_cols_pred"], strict=True)
+    ]
     return "\n".join(rows)
 
 

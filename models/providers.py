@@ -44,7 +44,8 @@ def materialise_variant(manifest: Manifest, variant: Variant, cache_dir: Path | 
     """Path of the ONNX graph for ``variant``: shipped, or rebuilt from int8 and cached."""
     spec = manifest.variants.get(variant)
     if spec is None:
-        msg = f"variant {variant!r} is not in {manifest.directory}: use one of {sorted(manifest.variants)}"
+        known = sorted(manifest.variants)
+        msg = f"variant {variant!r} is not in {manifest.directory}: use one of {known}"
         raise ModelNotFoundError(msg)
     shipped = spec.get("file")
     if shipped and manifest.path(shipped).is_file():
@@ -63,15 +64,18 @@ def materialise_variant(manifest: Manifest, variant: Variant, cache_dir: Path | 
     expected = spec.get("derived_sha256")
     if target.is_file() and (expected is None or sha256_file(target) == expected):
         return target
-    log.info("building the %s graph from %s (first use; cached in %s)", variant, source,
-             target.parent)
+    log.info(
+        "building the %s graph from %s (first use; cached in %s)", variant, source, target.parent
+    )
     _derive(manifest.path(source), variant, target)
     actual = sha256_file(target)
     if expected is not None and actual != expected:
         target.unlink()
-        msg = (f"the {variant} graph rebuilt from {source} has sha256 {actual[:12]}…, not the "
-               f"manifest's {expected[:12]}… (different onnx version?): re-run `finsentry export` "
-               "with this environment or serve int8")
+        msg = (
+            f"the {variant} graph rebuilt from {source} has sha256 {actual[:12]}…, not the "
+            f"manifest's {expected[:12]}… (different onnx version?): re-run `finsentry export` "
+            "with this environment or serve int8"
+        )
         raise ModelIntegrityError(msg)
     return target
 
@@ -127,7 +131,8 @@ def _gpu_usable(manifest: Manifest, threads: int | None) -> tuple[bool, str]:
     ort.set_default_logger_severity(4)  # the failed-CUDA message is reported by us, in words
     try:
         probe = ort.InferenceSession(
-            str(manifest.path(manifest.variants["int8"]["file"])), _options(threads),
+            str(manifest.path(manifest.variants["int8"]["file"])),
+            _options(threads),
             providers=[_CUDA, _CPU],
         )
     finally:
@@ -137,9 +142,14 @@ def _gpu_usable(manifest: Manifest, threads: int | None) -> tuple[bool, str]:
     return True, "a CUDA GPU is available"
 
 
-def choose_session(manifest: Manifest, *, provider: Provider = "auto",
-                   variant: Variant | None = None, threads: int | None = None,
-                   cache_dir: Path | None = None) -> ProviderChoice:
+def choose_session(
+    manifest: Manifest,
+    *,
+    provider: Provider = "auto",
+    variant: Variant | None = None,
+    threads: int | None = None,
+    cache_dir: Path | None = None,
+) -> ProviderChoice:
     """Create the inference session: CUDA fp16 when it loads (or as asked), else CPU int8."""
     import onnxruntime as ort
 
@@ -160,8 +170,10 @@ def choose_session(manifest: Manifest, *, provider: Provider = "auto",
         session = ort.InferenceSession(str(path), _options(threads), providers=providers)
         active = session.get_providers()[0]
         if active == _CPU:
-            msg = (f"asked for {provider} but onnxruntime fell back to the CPU: install CUDA 13 "
-                   "and cuDNN 9 (pip install nvidia-cudnn-cu13 ...) or set FINSENTRY_MODEL__PROVIDER=cpu")
+            msg = (
+                f"asked for {provider} but onnxruntime fell back to the CPU: install CUDA 13 "
+                "and cuDNN 9 (e.g. the nvidia-*-cu13 wheels) or set FINSENTRY_MODEL__PROVIDER=cpu"
+            )
             raise ModelError(msg)
         return ProviderChoice(session, chosen, active, reason)
     chosen = variant or "int8"

@@ -28,12 +28,9 @@ def quantize_int8(fp32_path: Path, out_path: Path) -> None:
     quantize_dynamic(fp32_path, out_path, weight_type=QuantType.QInt8, per_channel=False)
 
 
-def _float_weight(inits: dict[str, np.ndarray], q: str, scale: str, zero: str | None
-                  ) -> np.ndarray:
+def _float_weight(inits: dict[str, np.ndarray], q: str, scale: str, zero: str | None) -> np.ndarray:
     zp = inits[zero].astype(np.float32) if zero else np.float32(0)
-    return ((inits[q].astype(np.float32) - zp) * inits[scale].astype(np.float32)).astype(
-        np.float32
-    )
+    return ((inits[q].astype(np.float32) - zp) * inits[scale].astype(np.float32)).astype(np.float32)
 
 
 def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -64,14 +61,20 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
                 "MatMul", [dql.input[0], weight], [mul.output[0]], name=f"{node.name}_float"
             )
             drop.update({id(cast), id(mul)})
-        elif node.op_type == "Gather" and node.input[0] in inits and \
-                inits[node.input[0]].dtype in (np.int8, np.uint8):
+        elif (
+            node.op_type == "Gather"
+            and node.input[0] in inits
+            and inits[node.input[0]].dtype in (np.int8, np.uint8)
+        ):
             (dq,) = consumers[node.output[0]]
             weight = f"{node.input[0]}_dequantized"
             zero = dq.input[2] if len(dq.input) > 2 else None
             new_inits[weight] = _float_weight(inits, node.input[0], dq.input[1], zero)
             replace[id(node)] = helper.make_node(
-                "Gather", [weight, node.input[1]], [dq.output[0]], name=f"{node.name}_float",
+                "Gather",
+                [weight, node.input[1]],
+                [dq.output[0]],
+                name=f"{node.name}_float",
                 **{a.name: helper.get_attribute_value(a) for a in node.attribute},
             )
             drop.add(id(dq))
@@ -80,11 +83,13 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
     nodes = _prune(nodes, {o.name for o in graph.output})
     used = {name for n in nodes for name in n.input}
     initializers = [i for i in graph.initializer if i.name in used]
-    initializers += [numpy_helper.from_array(a, name) for name, a in new_inits.items()
-                     if name in used]
+    initializers += [
+        numpy_helper.from_array(a, name) for name, a in new_inits.items() if name in used
+    ]
     new_graph = helper.make_graph(nodes, graph.name, graph.input, graph.output, initializers)
-    out = helper.make_model(new_graph, opset_imports=model.opset_import,
-                            producer_name="finsentry-dequantize")
+    out = helper.make_model(
+        new_graph, opset_imports=model.opset_import, producer_name="finsentry-dequantize"
+    )
     out.ir_version = model.ir_version
     onnx.checker.check_model(out)
     return out

@@ -34,7 +34,7 @@ def shipped_model_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """One text's result. ``error`` is set (and label/score are None) when it could not be scored."""
+    """One text's result; ``error`` is set (label and score None) when it could not be scored."""
 
     label: str | None
     probabilities: dict[str, float]
@@ -56,8 +56,10 @@ class _Heads:
 def _load_heads(path: Path, tasks: Sequence[str]) -> _Heads:
     try:
         with np.load(path, allow_pickle=False) as data:
-            heads = _Heads({t: data[f"{t}.weight"].astype(np.float32) for t in tasks},
-                           {t: data[f"{t}.bias"].astype(np.float32) for t in tasks})
+            heads = _Heads(
+                {t: data[f"{t}.weight"].astype(np.float32) for t in tasks},
+                {t: data[f"{t}.bias"].astype(np.float32) for t in tasks},
+            )
     except (KeyError, ValueError, OSError) as exc:
         msg = f"{path} does not hold the task heads ({exc}): re-run `finsentry export`"
         raise ModelIntegrityError(msg) from exc
@@ -84,22 +86,35 @@ class Classifier:
         self._inputs = {i.name for i in self.session.get_inputs()}
 
     @classmethod
-    def load(cls, directory: Path | None = None, *, provider: Provider = "auto",
-             variant: Variant | None = None, threads: int | None = None,
-             batch_size: int = 32, cache_dir: Path | None = None) -> Classifier:
+    def load(
+        cls,
+        directory: Path | None = None,
+        *,
+        provider: Provider = "auto",
+        variant: Variant | None = None,
+        threads: int | None = None,
+        batch_size: int = 32,
+        cache_dir: Path | None = None,
+    ) -> Classifier:
         manifest = Manifest.load(directory or shipped_model_dir())
         manifest.verify([manifest.tokenizer, manifest.heads])
-        choice = choose_session(manifest, provider=provider, variant=variant, threads=threads,
-                                cache_dir=cache_dir)
-        where = "GPU (CUDA)" if "CUDA" in choice.provider or "Tensorrt" in choice.provider \
+        choice = choose_session(
+            manifest, provider=provider, variant=variant, threads=threads, cache_dir=cache_dir
+        )
+        where = (
+            "GPU (CUDA)"
+            if "CUDA" in choice.provider or "Tensorrt" in choice.provider
             else f"CPU ({threads or 'all'} threads)"
-        log.info("scoring with %s %s on the %s: %s", manifest.name, choice.variant, where,
-                 choice.reason)
+        )
+        log.info(
+            "scoring with %s %s on the %s: %s", manifest.name, choice.variant, where, choice.reason
+        )
         return cls(manifest, choice, batch_size)
 
     def scorer(self, task: str) -> TaskScorer:
         if task not in self.manifest.tasks:
-            msg = f"model {self.manifest.name} has no {task!r} head: it has {list(self.manifest.tasks)}"
+            have = list(self.manifest.tasks)
+            msg = f"model {self.manifest.name} has no {task!r} head: it has {have}"
             raise ValueError(msg)
         return TaskScorer(self, get_task(task))
 
@@ -135,8 +150,9 @@ class Classifier:
             try:
                 out[chunk] = self._run([ids[i] for i in chunk])
             except Exception as exc:  # noqa: BLE001 - isolate the bad text, keep the batch
-                log.warning("inference failed on a batch of %d (%s); retrying one by one",
-                            len(chunk), exc)
+                log.warning(
+                    "inference failed on a batch of %d (%s); retrying one by one", len(chunk), exc
+                )
                 for i in chunk:
                     try:
                         out[i] = self._run([ids[i]])[0]
@@ -198,8 +214,12 @@ class TaskScorer:
                 )
             for k, seq in enumerate(ids):
                 if not seq:
-                    results[slots[k]] = Score(None, {}, None, version, "text could not be tokenized")
-        return [r if r is not None else Score(None, {}, None, version, "not scored") for r in results]
+                    results[slots[k]] = Score(
+                        None, {}, None, version, "text could not be tokenized"
+                    )
+        return [
+            r if r is not None else Score(None, {}, None, version, "not scored") for r in results
+        ]
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
         try:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from models.runtime import Classifier
 
 __all__ = ["ModelSettings"]
 
@@ -16,14 +19,20 @@ class ModelSettings(BaseModel):
     dir: Path | None = Field(None, description="model directory; None = the shipped model")
     provider: Literal["auto", "cpu", "cuda", "tensorrt"] = "auto"
     variant: Literal["int8", "fp16", "fp32"] | None = Field(
-        None, description="None = fp16 on a GPU, int8 on the CPU")
+        None, description="None = fp16 on a GPU, int8 on the CPU"
+    )
     threads: int | None = Field(2, ge=1, description="CPU inference threads; None = all cores")
     batch_size: int = Field(32, ge=1, le=4096, description="texts per inference call")
     cache_dir: Path | None = Field(None, description="where derived GPU graphs are cached")
 
-    def load(self):  # type: ignore[no-untyped-def]  # -> models.runtime.Classifier
+    def load(self) -> Classifier:
         from models.runtime import Classifier
 
-        return Classifier.load(self.dir, provider=self.provider, variant=self.variant,
-                               threads=self.threads, batch_size=self.batch_size,
-                               cache_dir=self.cache_dir)
+        return Classifier.load(
+            self.dir,
+            provider=self.provider,
+            variant=self.variant,
+            threads=self.threads,
+            batch_size=self.batch_size,
+            cache_dir=self.cache_dir,
+        )

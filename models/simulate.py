@@ -10,6 +10,7 @@ The label always comes from :func:`models.transactions.assess_risk` on the final
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,27 +26,51 @@ from models.transactions import (
 __all__ = ["simulate_transactions"]
 
 _CATEGORY_MAP: dict[str, tuple[str, str]] = {  # finforge category -> (merchant_category, channel)
-    "food": ("restaurants", "card_present"), "coffee": ("restaurants", "card_present"),
-    "meals": ("restaurants", "card_present"), "groceries": ("groceries", "card_present"),
-    "travel": ("transport", "card_present"), "shopping": ("retail", "card_not_present"),
+    "food": ("restaurants", "card_present"),
+    "coffee": ("restaurants", "card_present"),
+    "meals": ("restaurants", "card_present"),
+    "groceries": ("groceries", "card_present"),
+    "travel": ("transport", "card_present"),
+    "shopping": ("retail", "card_not_present"),
     "entertainment": ("entertainment", "card_not_present"),
     "subscription": ("digital_services", "card_not_present"),
     "software": ("digital_services", "card_not_present"),
-    "utilities": ("utilities", "ach"), "housing": ("rent", "ach"),
-    "income": ("payroll", "ach"), "business_income": ("business_income", "ach"),
+    "utilities": ("utilities", "ach"),
+    "housing": ("rent", "ach"),
+    "income": ("payroll", "ach"),
+    "business_income": ("business_income", "ach"),
     "vendor_payment": ("business_services", "wire"),
     "professional_services": ("business_services", "wire"),
-    "inventory": ("wholesale", "wire"), "transfer": ("money_transfer", "p2p"),
+    "inventory": ("wholesale", "wire"),
+    "transfer": ("money_transfer", "p2p"),
 }
 _MERCHANT_MAP = {
-    "Crypto Exchange": "crypto_exchange", "Gift Cards": "gift_cards",
+    "Crypto Exchange": "crypto_exchange",
+    "Gift Cards": "gift_cards",
     "Digital Wallet Topup": "wallet_topup",
 }
-_ORDINARY_MEMOS = ("", "", "", "thanks", "dinner", "rent", "invoice 20231", "groceries",
-                   "monthly plan", "order 5581203", "reimbursement", "birthday gift")
-_SCAM_MEMOS = ("URGENT transfer today", "gift card payment as requested",
-               "investment opportunity - crypto", "new account details, wire asap",
-               "verify account fee", "bitcoin purchase")
+_ORDINARY_MEMOS = (
+    "",
+    "",
+    "",
+    "thanks",
+    "dinner",
+    "rent",
+    "invoice 20231",
+    "groceries",
+    "monthly plan",
+    "order 5581203",
+    "reimbursement",
+    "birthday gift",
+)
+_SCAM_MEMOS = (
+    "URGENT transfer today",
+    "gift card payment as requested",
+    "investment opportunity - crypto",
+    "new account details, wire asap",
+    "verify account fee",
+    "bitcoin purchase",
+)
 _STANDARD_FOREIGN = ("GB", "DE", "FR", "SG", "JP", "CA", "NL", "IE", "AU", "CH")
 _CURRENCIES = ("USD",) * 7 + ("EUR", "GBP", "INR")
 
@@ -61,22 +86,26 @@ def _base_rows(n_users: int, months: int, seed: int) -> list[dict[str, object]]:
         .with_fraud(rate=0.04)
         .generate()
     )
-    return list(frame[["transaction_id", "user_id", "timestamp", "merchant", "category",
-                       "amount", "is_fraud"]].to_dict("records"))
+    return list(
+        frame[
+            ["transaction_id", "user_id", "timestamp", "merchant", "category", "amount", "is_fraud"]
+        ].to_dict("records")
+    )
 
 
 def _overlay(row: dict[str, object], rng: random.Random) -> Transaction:
     category, channel = _CATEGORY_MAP.get(str(row["category"]), ("retail", "card_not_present"))
     category = _MERCHANT_MAP.get(str(row["merchant"]), category)
     ts: datetime = row["timestamp"].to_pydatetime().replace(tzinfo=UTC)  # type: ignore[attr-defined]
-    amount = Decimal(str(abs(float(row["amount"])))).quantize(Decimal("0.01"))
+    amount = Decimal(str(abs(float(str(row["amount"]))))).quantize(Decimal("0.01"))
     country, currency = "US", rng.choice(_CURRENCIES)
     memo = rng.choice(_ORDINARY_MEMOS)
     fraud = bool(row["is_fraud"])
     roll = rng.random()
     if fraud or roll < 0.14:  # typical fraud shapes: foreign, at night, pushy memo
-        country = rng.choice(sorted(OFFSHORE_COUNTRIES | HIGH_RISK_COUNTRIES)
-                             + list(_STANDARD_FOREIGN))
+        country = rng.choice(
+            sorted(OFFSHORE_COUNTRIES | HIGH_RISK_COUNTRIES) + list(_STANDARD_FOREIGN)
+        )
         if rng.random() < 0.5:
             ts = ts.replace(hour=rng.randrange(0, 5))
         if rng.random() < 0.4:
@@ -98,9 +127,16 @@ def _overlay(row: dict[str, object], rng: random.Random) -> Transaction:
     elif roll < 0.46:  # risky merchant types used innocently
         category = rng.choice(("crypto_exchange", "gift_cards", "gambling", "wallet_topup"))
     return Transaction(
-        id=str(row["transaction_id"]), ts=ts, account=str(row["user_id"]),
-        counterparty=str(row["merchant"]), amount=amount, currency=currency,
-        country=country, channel=channel, merchant_category=category, memo=memo or None,
+        id=str(row["transaction_id"]),
+        ts=ts,
+        account=str(row["user_id"]),
+        counterparty=str(row["merchant"]),
+        amount=amount,
+        currency=currency,
+        country=country,
+        channel=channel,
+        merchant_category=category,
+        memo=memo or None,
     )
 
 
@@ -114,12 +150,8 @@ def simulate_transactions(
         rows = _base_rows(n_users, months, seed + produced)
         for row in rows:
             tx = _overlay(row, rng)
-            tx = Transaction(**{**_asdict(tx), "id": f"{tx.id}-{produced}"})
+            tx = dataclasses.replace(tx, id=f"{tx.id}-{produced}")
             yield tx, assess_risk(tx).label
             produced += 1
             if produced >= n:
                 return
-
-
-def _asdict(tx: Transaction) -> dict[str, object]:
-    return {name: getattr(tx, name) for name in tx.__slots__}

@@ -89,9 +89,11 @@ def _load_task_data(task: TaskSpec, config: TrainConfig) -> LabelledTexts:
             f"finforge-3.0.0:seed={config.seed}:n={config.transactions_count}",
         )
     if config.max_examples_per_task is not None:
-        data, _ = stratified_split(
-            data, 1 - config.max_examples_per_task / len(data), config.seed
-        ) if config.max_examples_per_task < len(data) else (data, data)
+        data, _ = (
+            stratified_split(data, 1 - config.max_examples_per_task / len(data), config.seed)
+            if config.max_examples_per_task < len(data)
+            else (data, data)
+        )
     return data
 
 
@@ -111,10 +113,15 @@ class _Batcher:
         self.max_length = max_length
 
     def __call__(self, texts: Sequence[str]) -> dict[str, Any]:
-        return dict(self.tokenizer(
-            [clean_text(t) or "." for t in texts], padding="longest", truncation=True,
-            max_length=self.max_length, return_tensors="pt",
-        ))
+        return dict(
+            self.tokenizer(
+                [clean_text(t) or "." for t in texts],
+                padding="longest",
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
+        )
 
 
 def _build_model(base_path: str, tasks: Sequence[TaskSpec]) -> Any:
@@ -131,8 +138,9 @@ def _build_model(base_path: str, tasks: Sequence[TaskSpec]) -> Any:
             self.heads = nn.ModuleDict({t.name: nn.Linear(hidden, len(t.labels)) for t in tasks})
 
         def forward(self, task: str, input_ids: Any, attention_mask: Any, **kw: Any) -> Any:
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  **kw).last_hidden_state
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, **kw
+            ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return self.heads[task](self.dropout(pooled))
@@ -141,8 +149,9 @@ def _build_model(base_path: str, tasks: Sequence[TaskSpec]) -> Any:
     return MultiTaskClassifier()
 
 
-def predict_logits(model: Any, batcher: _Batcher, task: str, texts: Sequence[str],
-                   batch_size: int = 64) -> np.ndarray:
+def predict_logits(
+    model: Any, batcher: _Batcher, task: str, texts: Sequence[str], batch_size: int = 64
+) -> np.ndarray:
     import torch
 
     model.eval()
@@ -154,18 +163,21 @@ def predict_logits(model: Any, batcher: _Batcher, task: str, texts: Sequence[str
     return np.concatenate(out) if out else np.zeros((0, 3), dtype=np.float32)
 
 
-def _evaluate(model: Any, batcher: _Batcher, val: dict[str, LabelledTexts]
-              ) -> dict[str, ClassificationReport]:
+def _evaluate(
+    model: Any, batcher: _Batcher, val: dict[str, LabelledTexts]
+) -> dict[str, ClassificationReport]:
     reports = {}
     for name, data in val.items():
         logits = predict_logits(model, batcher, name, data.texts)
-        reports[name] = classification_report(data.labels, logits.argmax(1).tolist(),
-                                              data.task.labels)
+        reports[name] = classification_report(
+            data.labels, logits.argmax(1).tolist(), data.task.labels
+        )
     return reports
 
 
-def train(config: TrainConfig, progress: Callable[[int, int, str], None] | None = None
-          ) -> TrainResult:
+def train(
+    config: TrainConfig, progress: Callable[[int, int, str], None] | None = None
+) -> TrainResult:
     """Fine-tune and write ``config.out_dir`` (encoder/, heads.npz, training.json, validation/)."""
     import torch
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
@@ -178,13 +190,22 @@ def train(config: TrainConfig, progress: Callable[[int, int, str], None] | None 
 
     tasks = [get_task(t) for t in config.tasks]
     base_path = resolve_base_model(config.base_model)
-    splits = {t.name: stratified_split(_load_task_data(t, config), config.validation_fraction,
-                                       config.seed) for t in tasks}
-    train_sets = {name: s[0] for name, s in splits.items()}
-    val_sets = {name: s[1] for name, s in splits.items()}
+    splits = {
+        t.name: stratified_split(
+            _load_task_data(t, config), config.validation_fraction, config.seed
+        )
+        for t in tasks
+    }
+    train_sets: dict[str, LabelledTexts] = {name: s[0] for name, s in splits.items()}
+    val_sets: dict[str, LabelledTexts] = {name: s[1] for name, s in splits.items()}
     for name, data in train_sets.items():
-        log.info("task %s: %d train / %d validation, classes %s", name, len(data),
-                 len(val_sets[name]), data.class_counts())
+        log.info(
+            "task %s: %d train / %d validation, classes %s",
+            name,
+            len(data),
+            len(val_sets[name]),
+            data.class_counts(),
+        )
 
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     batcher = _Batcher(tokenizer, config.max_length)
@@ -196,12 +217,14 @@ def train(config: TrainConfig, progress: Callable[[int, int, str], None] | None 
         weights[name] = torch.tensor(w / w.mean(), dtype=torch.float32)
 
     def epoch_plan() -> list[tuple[str, list[int]]]:
-        plan = []
+        plan: list[tuple[str, list[int]]] = []
         for name, data in train_sets.items():
             idx = list(range(len(data)))
             rng.shuffle(idx)
-            plan += [(name, idx[i : i + config.batch_size])
-                     for i in range(0, len(idx), config.batch_size)]
+            plan += [
+                (name, idx[i : i + config.batch_size])
+                for i in range(0, len(idx), config.batch_size)
+            ]
         rng.shuffle(plan)
         return plan
 
@@ -209,10 +232,13 @@ def train(config: TrainConfig, progress: Callable[[int, int, str], None] | None 
     total_steps = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
-    optimizer = torch.optim.AdamW([
-        {"params": model.encoder.parameters(), "lr": config.learning_rate},
-        {"params": model.heads.parameters(), "lr": config.head_learning_rate},
-    ], weight_decay=0.01)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": model.encoder.parameters(), "lr": config.learning_rate},
+            {"params": model.heads.parameters(), "lr": config.head_learning_rate},
+        ],
+        weight_decay=0.01,
+    )
     scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * total_steps), total_steps)
 
     best: tuple[float, int, dict[str, Any], dict[str, ClassificationReport]] | None = None
@@ -253,12 +279,19 @@ def train(config: TrainConfig, progress: Callable[[int, int, str], None] | None 
     assert best is not None  # noqa: S101 - at least one epoch ran
     model.load_state_dict(best[2])
     _save(config, model, tokenizer, val_sets, best[3], best[1])
-    return TrainResult(config.out_dir, best[3], best[1],
-                       {n: d.source_sha256 for n, d in train_sets.items()})
+    return TrainResult(
+        config.out_dir, best[3], best[1], {n: d.source_sha256 for n, d in train_sets.items()}
+    )
 
 
-def _save(config: TrainConfig, model: Any, tokenizer: Any, val_sets: dict[str, LabelledTexts],
-          reports: dict[str, ClassificationReport], best_epoch: int) -> None:
+def _save(
+    config: TrainConfig,
+    model: Any,
+    tokenizer: Any,
+    val_sets: dict[str, LabelledTexts],
+    reports: dict[str, ClassificationReport],
+    best_epoch: int,
+) -> None:
     out = config.out_dir
     (out / "validation").mkdir(parents=True, exist_ok=True)
     model.encoder.save_pretrained(out / "encoder")
@@ -267,7 +300,7 @@ def _save(config: TrainConfig, model: Any, tokenizer: Any, val_sets: dict[str, L
     for name, head in model.heads.items():
         heads[f"{name}.weight"] = head.weight.detach().float().numpy()
         heads[f"{name}.bias"] = head.bias.detach().float().numpy()
-    np.savez(out / "heads.npz", **heads)  # type: ignore[arg-type]
+    np.savez(out / "heads.npz", **heads)
     for name, data in val_sets.items():
         with (out / "validation" / f"{name}.jsonl").open("wb") as fh:
             for text, label in zip(data.texts, data.labels, strict=True):

@@ -49,14 +49,30 @@ HIGH_RISK_MERCHANTS = frozenset(
     {"crypto_exchange", "gift_cards", "wallet_topup", "gambling", "money_transfer"}
 )
 SCAM_WORDS = (
-    "urgent", "gift card", "investment opportunity", "bitcoin", "crypto",
-    "lottery", "inheritance", "wire asap", "new account details", "verify account",
+    "urgent",
+    "gift card",
+    "investment opportunity",
+    "bitcoin",
+    "crypto",
+    "lottery",
+    "inheritance",
+    "wire asap",
+    "new account details",
+    "verify account",
 )
 # Rough, fixed rates: the bands only need the order of magnitude, and must be deterministic.
 _USD_PER_UNIT = {
-    "USD": Decimal("1"), "EUR": Decimal("1.08"), "GBP": Decimal("1.27"), "CHF": Decimal("1.12"),
-    "JPY": Decimal("0.0067"), "INR": Decimal("0.012"), "CAD": Decimal("0.73"),
-    "AUD": Decimal("0.66"), "CNY": Decimal("0.14"), "SGD": Decimal("0.74"), "HKD": Decimal("0.13"),
+    "USD": Decimal("1"),
+    "EUR": Decimal("1.08"),
+    "GBP": Decimal("1.27"),
+    "CHF": Decimal("1.12"),
+    "JPY": Decimal("0.0067"),
+    "INR": Decimal("0.012"),
+    "CAD": Decimal("0.73"),
+    "AUD": Decimal("0.66"),
+    "CNY": Decimal("0.14"),
+    "SGD": Decimal("0.74"),
+    "HKD": Decimal("0.13"),
 }
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

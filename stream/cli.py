@@ -10,8 +10,11 @@ from stream.settings import Settings
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="finsentry: financial sentiment and transaction-risk monitoring.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="finsentry: financial sentiment and transaction-risk monitoring.",
+)
 bench = typer.Typer(no_args_is_help=True, help="Benchmarks that print a table and write JSON.")
 app.add_typer(bench, name="bench")
 
@@ -19,8 +22,9 @@ app.add_typer(bench, name="bench")
 @app.callback()
 def _setup(ctx: typer.Context) -> None:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     ctx.obj = settings
 
 

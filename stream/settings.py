@@ -2,14 +2,85 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.settings import ModelSettings
 
-__all__ = ["Settings"]
+__all__ = [
+    "AlertSettings",
+    "KafkaSettings",
+    "MetricsSettings",
+    "PiiSettings",
+    "Settings",
+    "TopicSettings",
+    "ValidationSettings",
+    "WindowSettings",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+class TopicSettings(BaseModel):
+    model_config = _FROZEN
+    news: str = "finsentry.news"
+    transactions: str = "finsentry.transactions"
+    scored: str = "finsentry.scored"
+    alerts: str = "finsentry.alerts"
+    dead_letters: str = "finsentry.dead-letters"
+    contributions: str = "finsentry.contributions"  # internal: per-topic window input
+    partitions: int = Field(4, ge=1)
+    replication_factor: int = Field(1, ge=1)
+
+
+class KafkaSettings(BaseModel):
+    model_config = _FROZEN
+    bootstrap_servers: str = "localhost:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    group_id: str = "finsentry"
+    session_timeout_s: float = Field(6.0, gt=0)
+    heartbeat_interval_s: float = Field(1.0, gt=0)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
+
+
+class ValidationSettings(BaseModel):
+    model_config = _FROZEN
+    max_record_bytes: int = Field(256_000, ge=1024)
+    max_future_skew_s: float = Field(300.0, ge=0)
+    max_abs_amount: float = Field(1e9, gt=0)
+
+
+class WindowSettings(BaseModel):
+    model_config = _FROZEN
+    tumbling_s: int = Field(60, ge=1, description="pane size; also the hop of hopping windows")
+    hopping_s: int = Field(900, ge=1, description="hopping window size (multiple of tumbling)")
+    retention_s: int = Field(3600, ge=60, description="event-time history kept per topic")
+
+
+class AlertSettings(BaseModel):
+    model_config = _FROZEN
+    rules_file: Path = _DATA / "rules.toml"
+    watchlist_file: Path = _DATA / "watchlist.toml"
+    sample_ids: int = Field(5, ge=0, description="record ids carried as evidence")
+
+
+class PiiSettings(BaseModel):
+    model_config = _FROZEN
+    account_hash_key: SecretStr = SecretStr("finsentry-demo-key-change-me")
+
+
+class MetricsSettings(BaseModel):
+    model_config = _FROZEN
+    host: str = "127.0.0.1"
+    port: int = Field(9464, ge=0, le=65535)
 
 
 class Settings(BaseSettings):
@@ -21,3 +92,11 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     model: ModelSettings = Field(default_factory=ModelSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    windows: WindowSettings = Field(default_factory=WindowSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    pii: PiiSettings = Field(default_factory=PiiSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    batch_max: int = Field(64, ge=1, description="records per micro-batch")
+    batch_within_s: float = Field(0.2, gt=0, description="longest wait to fill a micro-batch")

@@ -1,0 +1,1 @@
+"""The pipeline's pure stages: parse -> topics -> score -> aggregate -> alert."""

@@ -1,0 +1,245 @@
+"""Per-topic windows, applied idempotently.
+
+State is kept per topic key as one-``tumbling_s`` panes (event time); a tumbling window is one
+pane and a hopping window is the sum of the panes it covers, so each record touches one pane
+per topic. Each key's state also records, per source partition, the highest source offset
+already applied: a record redelivered after a crash (at-least-once) has an offset at or below
+it and is skipped, so window counts are never inflated. The state is plain data so the worker
+can persist it (changelog) together with the offsets in one write.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from stream.records import ScoredEvent
+
+__all__ = [
+    "Contribution",
+    "KeyState",
+    "Pane",
+    "WindowStats",
+    "apply_contributions",
+    "contributions_of",
+    "hopping",
+    "tumbling",
+]
+
+_LABEL_INDEX = {"negative": 0, "neutral": 1, "positive": 2, "low": 0, "medium": 1, "high": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One record's share of one topic key's window."""
+
+    key: str
+    kind: str
+    id: str
+    ts: float  # event time, epoch seconds
+    label: int  # 0 negative/low, 1 neutral/medium, 2 positive/high
+    score: float
+    amount_usd: float
+    source: str  # "topic[partition]"
+    offset: int
+
+    def to_wire(self) -> list[Any]:
+        return [
+            self.key,
+            self.kind,
+            self.id,
+            self.ts,
+            self.label,
+            self.score,
+            self.amount_usd,
+            self.source,
+            self.offset,
+        ]
+
+    @classmethod
+    def from_wire(cls, raw: list[Any]) -> Contribution:
+        return cls(
+            str(raw[0]),
+            str(raw[1]),
+            str(raw[2]),
+            float(raw[3]),
+            int(raw[4]),
+            float(raw[5]),
+            float(raw[6]),
+            str(raw[7]),
+            int(raw[8]),
+        )
+
+
+def contributions_of(event: ScoredEvent) -> list[Contribution]:
+    source = f"{event.source.topic}[{event.source.partition}]"
+    amount = float(event.extra.get("amount_usd", 0.0))
+    return [
+        Contribution(
+            key,
+            event.kind,
+            event.id,
+            event.ts.timestamp(),
+            _LABEL_INDEX[event.label],
+            event.score,
+            amount,
+            source,
+            event.source.offset,
+        )
+        for key in event.topics
+    ]
+
+
+@dataclass(slots=True)
+class Pane:
+    count: int = 0
+    score_sum: float = 0.0
+    classes: list[int] = field(default_factory=lambda: [0, 0, 0])
+    amount_usd: float = 0.0
+    flagged_ids: list[str] = field(default_factory=list)  # negative / high-risk, as evidence
+
+
+@dataclass(slots=True)
+class KeyState:
+    kind: str = ""
+    panes: dict[int, Pane] = field(default_factory=dict)
+    applied: dict[str, int] = field(default_factory=dict)
+    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_ts: float = -math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "panes": {
+                str(k): [p.count, p.score_sum, p.classes, p.amount_usd, p.flagged_ids]
+                for k, p in self.panes.items()
+            },
+            "applied": self.applied,
+            "alerts": self.alerts,
+            "max_ts": None if self.max_ts == -math.inf else self.max_ts,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> KeyState:
+        panes = {
+            int(k): Pane(v[0], v[1], list(v[2]), v[3], list(v[4]))
+            for k, v in raw.get("panes", {}).items()
+        }
+        max_ts = raw.get("max_ts")
+        return cls(
+            raw.get("kind", ""),
+            panes,
+            dict(raw.get("applied", {})),
+            dict(raw.get("alerts", {})),
+            -math.inf if max_ts is None else max_ts,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    applied: int
+    duplicates: int
+    late: int
+
+
+def apply_contributions(
+    state: KeyState,
+    contributions: Iterable[Contribution],
+    pane_s: int,
+    retention_s: int,
+    sample_ids: int = 5,
+) -> ApplyResult:
+    """Add contributions to ``state`` in place, skipping any already applied (by offset)."""
+    applied = duplicates = late = 0
+    for c in contributions:
+        if c.offset <= state.applied.get(c.source, -1):
+            duplicates += 1
+            continue
+        state.applied[c.source] = c.offset
+        state.kind = c.kind
+        if c.ts < state.max_ts - retention_s:
+            late += 1  # older than anything kept: counted, not windowed
+            continue
+        start = int(c.ts // pane_s) * pane_s
+        pane = state.panes.get(start)
+        if pane is None:
+            pane = state.panes[start] = Pane()
+        pane.count += 1
+        pane.score_sum += c.score
+        pane.classes[c.label] += 1
+        pane.amount_usd += c.amount_usd
+        flagged = c.label == 0 if c.kind == "news" else c.label == 2
+        if flagged and len(pane.flagged_ids) < sample_ids:
+            pane.flagged_ids.append(c.id)
+        state.max_ts = max(state.max_ts, c.ts)
+        applied += 1
+    horizon = state.max_ts - retention_s
+    for start in [s for s in state.panes if s + pane_s <= horizon]:
+        del state.panes[start]
+    return ApplyResult(applied, duplicates, late)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    start: int
+    end: int
+    count: int
+    mean_score: float | None
+    classes: tuple[int, int, int]
+    amount_usd: float
+    flagged_ids: tuple[str, ...]
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.classes[0] / self.count if self.count else None
+
+    @property
+    def high_risk_count(self) -> int:
+        return self.classes[2]
+
+    @property
+    def high_risk_share(self) -> float | None:
+        return self.classes[2] / self.count if self.count else None
+
+    def metric(self, name: str) -> float | None:
+        values: dict[str, float | None] = {
+            "count": float(self.count),
+            "mean_score": self.mean_score,
+            "negative_count": float(self.classes[0]),
+            "negative_share": self.negative_share,
+            "high_risk_count": float(self.classes[2]),
+            "high_risk_share": self.high_risk_share,
+            "amount_usd": self.amount_usd,
+        }
+        return values[name]
+
+
+def _stats(state: KeyState, start: int, end: int, pane_s: int) -> WindowStats:
+    panes = [state.panes[s] for s in range(start, end, pane_s) if s in state.panes]
+    count = sum(p.count for p in panes)
+    classes = (
+        sum(p.classes[0] for p in panes),
+        sum(p.classes[1] for p in panes),
+        sum(p.classes[2] for p in panes),
+    )
+    return WindowStats(
+        start,
+        end,
+        count,
+        sum(p.score_sum for p in panes) / count if count else None,
+        classes,
+        sum(p.amount_usd for p in panes),
+        tuple(i for p in panes for i in p.flagged_ids),
+    )
+
+
+def tumbling(state: KeyState, pane_start: int, pane_s: int) -> WindowStats:
+    return _stats(state, pane_start, pane_start + pane_s, pane_s)
+
+
+def hopping(state: KeyState, pane_start: int, pane_s: int, size_s: int) -> WindowStats:
+    """The hopping window of ``size_s`` that ends with the pane starting at ``pane_start``."""
+    end = pane_start + pane_s
+    return _stats(state, end - size_s, end, pane_s)

@@ -1,0 +1,208 @@
+"""Alert rules over a topic's windows, with hysteresis and cooldown.
+
+Rule kinds (loaded from a TOML file of ``[[rules]]``):
+
+- ``level``: a window metric crosses ``fire`` (``direction`` below/above) with at least
+  ``min_count`` records; it resolves only once the metric is back past ``clear``.
+- ``surge``: the current pane's metric against a trailing baseline of ``baseline_panes``
+  panes, as a z-score ``(x - mean) / max(std, 1)``; fires at ``fire`` (with ``min_count``),
+  resolves at or below ``clear``.
+
+A rule that resolved does not fire again on the same topic within ``cooldown_s`` of event
+time. Only transitions are returned, each once, with the evidence behind it.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from stream.errors import ConfigError
+from stream.stages.aggregate import KeyState, WindowStats, hopping, tumbling
+
+__all__ = ["AlertEvent", "AlertRule", "evaluate_rules", "load_rules"]
+
+_METRICS = {
+    "count",
+    "mean_score",
+    "negative_count",
+    "negative_share",
+    "high_risk_count",
+    "high_risk_share",
+    "amount_usd",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    name: str
+    kind: Literal["level", "surge"]
+    applies_to: Literal["news", "transaction"]
+    metric: str
+    fire: float
+    clear: float
+    min_count: int = 1
+    window: Literal["tumbling", "hopping"] = "hopping"
+    direction: Literal["above", "below"] = "above"
+    baseline_panes: int = 30
+    cooldown_s: float = 900.0
+    topic_prefixes: tuple[str, ...] = ()
+    severity: str = "warning"
+
+    def matches(self, key: str, kind: str) -> bool:
+        return kind == self.applies_to and (
+            not self.topic_prefixes or key.startswith(self.topic_prefixes)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    rule: str
+    topic: str
+    state: Literal["firing", "resolved"]
+    at: float
+    value: float
+    fire: float
+    clear: float
+    window: WindowStats
+    severity: str
+    baseline: tuple[float, float] | None = None  # mean, std
+
+    @property
+    def alert_id(self) -> str:
+        return f"{self.rule}:{self.topic}:{int(self.at)}:{self.state}"
+
+    def to_wire(self) -> dict[str, Any]:
+        iso = lambda t: datetime.fromtimestamp(t, UTC).isoformat()  # noqa: E731
+        return {
+            "alert_id": self.alert_id,
+            "rule": self.rule,
+            "topic": self.topic,
+            "state": self.state,
+            "severity": self.severity,
+            "at": iso(self.at),
+            "value": self.value,
+            "fire_threshold": self.fire,
+            "clear_threshold": self.clear,
+            "window": {
+                "start": iso(self.window.start),
+                "end": iso(self.window.end),
+                "count": self.window.count,
+                "mean_score": self.window.mean_score,
+                "classes": list(self.window.classes),
+            },
+            "baseline": None
+            if self.baseline is None
+            else {"mean": self.baseline[0], "std": self.baseline[1]},
+            "sample_ids": list(self.window.flagged_ids),
+        }
+
+
+def load_rules(path: Path) -> tuple[AlertRule, ...]:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"alert rules {path} cannot be read ({exc}): fix the file or set FINSENTRY_ALERTS__RULES_FILE"
+        raise ConfigError(msg) from exc
+    rules = []
+    for i, entry in enumerate(raw.get("rules", [])):
+        try:
+            entry = {**entry, "topic_prefixes": tuple(entry.get("topic_prefixes", ()))}
+            rule = AlertRule(**entry)
+        except TypeError as exc:
+            msg = f"alert rules {path}: rule #{i + 1} is invalid ({exc})"
+            raise ConfigError(msg) from exc
+        if rule.metric not in _METRICS or rule.kind not in ("level", "surge"):
+            msg = f"alert rules {path}: rule {rule.name!r} has unknown metric or kind"
+            raise ConfigError(msg)
+        rules.append(rule)
+    return tuple(rules)
+
+
+def _crossed(rule: AlertRule, value: float, threshold: float) -> bool:
+    if rule.kind == "surge" or rule.direction == "above":
+        return value >= threshold
+    return value <= threshold
+
+
+def _measure(
+    rule: AlertRule, state: KeyState, pane: int, pane_s: int, hop_s: int
+) -> tuple[float | None, WindowStats, tuple[float, float] | None]:
+    if rule.kind == "level":
+        window = (
+            hopping(state, pane, pane_s, hop_s)
+            if rule.window == "hopping"
+            else tumbling(state, pane, pane_s)
+        )
+        if window.count < rule.min_count:
+            return None, window, None
+        return window.metric(rule.metric), window, None
+    window = tumbling(state, pane, pane_s)
+    history = [
+        tumbling(state, pane - k * pane_s, pane_s).metric(rule.metric) or 0.0
+        for k in range(1, rule.baseline_panes + 1)
+    ]
+    mean = sum(history) / len(history)
+    std = math.sqrt(sum((h - mean) ** 2 for h in history) / len(history))
+    current = window.metric(rule.metric) or 0.0
+    z = (current - mean) / max(std, 1.0)
+    if window.count < rule.min_count and z > rule.clear:
+        return None, window, (mean, std)
+    return z, window, (mean, std)
+
+
+def evaluate_rules(
+    key: str, state: KeyState, rules: tuple[AlertRule, ...], pane_s: int, hop_s: int
+) -> list[AlertEvent]:
+    """Evaluate every matching rule at the key's latest pane; update ``state.alerts``."""
+    if state.max_ts == -math.inf:
+        return []
+    now = state.max_ts
+    pane = int(now // pane_s) * pane_s
+    events = []
+    for rule in rules:
+        if not rule.matches(key, state.kind):
+            continue
+        value, window, baseline = _measure(rule, state, pane, pane_s, hop_s)
+        memo = state.alerts.setdefault(rule.name, {"firing": False, "changed": -math.inf})
+        if value is None:
+            continue
+        if not memo["firing"]:
+            cooled = now - memo["changed"] >= rule.cooldown_s
+            if _crossed(rule, value, rule.fire) and cooled:
+                memo.update(firing=True, changed=now)
+                events.append(
+                    AlertEvent(
+                        rule.name,
+                        key,
+                        "firing",
+                        now,
+                        value,
+                        rule.fire,
+                        rule.clear,
+                        window,
+                        rule.severity,
+                        baseline,
+                    )
+                )
+        elif not _crossed(rule, value, rule.clear):
+            memo.update(firing=False, changed=now)
+            events.append(
+                AlertEvent(
+                    rule.name,
+                    key,
+                    "resolved",
+                    now,
+                    value,
+                    rule.fire,
+                    rule.clear,
+                    window,
+                    rule.severity,
+                    baseline,
+                )
+            )
+    return events

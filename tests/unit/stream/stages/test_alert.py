@@ -1,0 +1,98 @@
+from pathlib import Path
+
+import pytest
+
+from stream.errors import ConfigError
+from stream.settings import AlertSettings
+from stream.stages.aggregate import Contribution, KeyState, apply_contributions
+from stream.stages.alert import AlertRule, evaluate_rules, load_rules
+
+T0 = 1_700_000_040
+SURGE = AlertRule(
+    "surge",
+    "surge",
+    "news",
+    "negative_count",
+    fire=4.0,
+    clear=1.0,
+    min_count=6,
+    baseline_panes=30,
+    cooldown_s=600,
+)
+LEVEL = AlertRule(
+    "drop",
+    "level",
+    "news",
+    "mean_score",
+    fire=-0.4,
+    clear=-0.15,
+    min_count=5,
+    window="hopping",
+    direction="below",
+)
+
+
+def feed(state, minute, n, label, score, start_offset):
+    recs = [
+        Contribution(
+            "ticker:X",
+            "news",
+            f"m{minute}-{i}",
+            T0 + 60 * minute + i,
+            label,
+            score,
+            0.0,
+            "news[0]",
+            start_offset + i,
+        )
+        for i in range(n)
+    ]
+    apply_contributions(state, recs, 60, 7200)
+    return start_offset + n
+
+
+def run(rules, schedule):
+    state, offset, events = KeyState(), 0, []
+    for minute, (n, label, score) in enumerate(schedule):
+        offset = feed(state, minute, n, label, score, offset)
+        events += evaluate_rules("ticker:X", state, rules, 60, 300)
+    return events
+
+
+def test_surge_fires_once_and_resolves_once():
+    calm = [(4, 1, 0.1)] * 35
+    burst = [(20, 0, -0.9)] * 3
+    events = run((SURGE,), calm + burst + calm)
+    assert [e.state for e in events] == ["firing", "resolved"]
+    firing = events[0]
+    assert firing.value >= 4.0 and firing.window.count == 20
+    assert firing.to_wire()["sample_ids"][:1] == ["m35-0"]
+
+
+def test_no_alert_on_steady_flow():
+    assert run((SURGE, LEVEL), [(6, 1, 0.0)] * 60) == []
+
+
+def test_level_rule_has_hysteresis():
+    # mean hovers around the fire threshold: one firing, no flapping, then a clear recovery
+    schedule = [(6, 0, -0.5), (6, 0, -0.35), (6, 0, -0.45), (6, 0, -0.3)] * 3 + [(30, 2, 0.8)] * 6
+    events = run((LEVEL,), schedule)
+    assert [e.state for e in events] == ["firing", "resolved"]
+
+
+def test_cooldown_suppresses_refiring():
+    calm, burst = [(4, 1, 0.1)] * 35, [(20, 0, -0.9)] * 2
+    events = run((SURGE,), calm + burst + [(4, 1, 0.1)] * 3 + burst + calm)
+    assert [e.state for e in events] == ["firing", "resolved"]
+
+
+def test_shipped_rules_load():
+    rules = load_rules(AlertSettings().rules_file)
+    assert {r.name for r in rules} >= {"sentiment_drop", "negative_surge", "risk_spike"}
+
+
+def test_bad_rules_file_says_what_is_wrong(tmp_path: Path):
+    path = tmp_path / "r.toml"
+    path.write_text('[[rules]]\nname = "x"\nkind = "level"\n')
+    with pytest.raises(ConfigError, match="rule #1 is invalid"):
+        load_rules(path)

@@ -29,7 +29,9 @@ def _setup(ctx: typer.Context) -> None:
 
 
 def main() -> None:
-    from models.commands import register
+    from models.commands import register as register_models
+    from stream.commands import register as register_stream
 
-    register(app, bench)
+    register_models(app, bench)
+    register_stream(app)
     app()

@@ -35,7 +35,10 @@ class Watchlist:
         try:
             raw = tomllib.loads(path.read_text())
         except (OSError, tomllib.TOMLDecodeError) as exc:
-            msg = f"watchlist {path} cannot be read ({exc}): fix it or point alerts.watchlist_file elsewhere"
+            msg = (
+                f"watchlist {path} cannot be read ({exc}): fix it or set "
+                "FINSENTRY_ALERTS__WATCHLIST_FILE"
+            )
             raise ConfigError(msg) from exc
         sectors: dict[str, str] = {}
         names: dict[str, str] = {}

@@ -106,7 +106,10 @@ def load_rules(path: Path) -> tuple[AlertRule, ...]:
     try:
         raw = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        msg = f"alert rules {path} cannot be read ({exc}): fix the file or set FINSENTRY_ALERTS__RULES_FILE"
+        msg = (
+            f"alert rules {path} cannot be read ({exc}): fix the file or set "
+            "FINSENTRY_ALERTS__RULES_FILE"
+        )
         raise ConfigError(msg) from exc
     rules = []
     for i, entry in enumerate(raw.get("rules", [])):
@@ -168,11 +171,11 @@ def evaluate_rules(
         if not rule.matches(key, state.kind):
             continue
         value, window, baseline = _measure(rule, state, pane, pane_s, hop_s)
-        memo = state.alerts.setdefault(rule.name, {"firing": False, "changed": -math.inf})
+        memo = state.alerts.setdefault(rule.name, {"firing": False, "changed": None})
         if value is None:
             continue
         if not memo["firing"]:
-            cooled = now - memo["changed"] >= rule.cooldown_s
+            cooled = memo["changed"] is None or now - memo["changed"] >= rule.cooldown_s
             if _crossed(rule, value, rule.fire) and cooled:
                 memo.update(firing=True, changed=now)
                 events.append(

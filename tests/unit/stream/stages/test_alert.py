@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import orjson
 import pytest
 
 from stream.errors import ConfigError
@@ -56,6 +57,8 @@ def run(rules, schedule):
     for minute, (n, label, score) in enumerate(schedule):
         offset = feed(state, minute, n, label, score, offset)
         events += evaluate_rules("ticker:X", state, rules, 60, 300)
+        # the worker persists the state as JSON between batches
+        state = KeyState.from_dict(orjson.loads(orjson.dumps(state.to_dict())))
     return events
 
 

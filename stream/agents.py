@@ -1,0 +1,208 @@
+"""Thin faust adapters around the pure stages.
+
+Input agents (news, transactions): take a micro-batch -> parse -> score in a worker thread ->
+send scored events, dead letters, and per-topic contributions (one message per contributions
+partition, routed by topic key). The window agent applies contributions to the per-key state
+idempotently, evaluates alert rules and persists the state with its source offsets in one
+changelog write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+import orjson
+from prometheus_client import CollectorRegistry
+
+from exporters.metrics import Metrics
+from models.runtime import Classifier
+from stream.app import AppTopics
+from stream.records import DeadLetter, SourceRef
+from stream.settings import Settings
+from stream.stages.aggregate import Contribution, KeyState, apply_contributions, contributions_of
+from stream.stages.alert import evaluate_rules, load_rules
+from stream.stages.parse import Rejected, parse_news, parse_transaction, redact_transaction_payload
+from stream.stages.score import ScoreOutcome, score_news, score_transactions
+from stream.topics import Watchlist
+
+__all__ = ["Worker", "partition_for"]
+
+log = logging.getLogger(__name__)
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """Stable topic-key routing for the contributions topic (same on every worker)."""
+    return zlib.crc32(key.encode()) % partitions
+
+
+class Worker:
+    """Holds what the agents share: settings, model, rules, metrics."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        app: faust.App,
+        topics: AppTopics,
+        registry: CollectorRegistry,
+        load_classifier: Callable[[], Classifier] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.app = app
+        self.topics = topics
+        self.metrics = Metrics.create(registry)
+        self.watchlist = Watchlist.load(settings.alerts.watchlist_file)
+        self.rules = load_rules(settings.alerts.rules_file)
+        self.account_key = settings.pii.account_hash_key.get_secret_value().encode()
+        self._load_classifier = load_classifier or settings.model.load
+        self._classifier: Classifier | None = None
+        self._lock = asyncio.Lock()
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="finsentry-inference")
+
+    # -- wiring -------------------------------------------------------------------------------
+    def register(self) -> None:
+        s, t = self.settings, self.topics
+
+        @self.app.agent(t.news, name="score-news")
+        async def news(stream: faust.StreamT[bytes]) -> None:
+            async for events in stream.take_events(s.batch_max, s.batch_within_s):
+                await self.handle_inputs("news", events)
+
+        @self.app.agent(t.transactions, name="score-transactions")
+        async def transactions(stream: faust.StreamT[bytes]) -> None:
+            async for events in stream.take_events(s.batch_max, s.batch_within_s):
+                await self.handle_inputs("transaction", events)
+
+        @self.app.agent(t.contributions, name="windows")
+        async def windows(stream: faust.StreamT[bytes]) -> None:
+            async for events in stream.take_events(s.batch_max, s.batch_within_s):
+                await self.handle_contributions(events)
+
+    async def classifier(self) -> Classifier:
+        async with self._lock:
+            if self._classifier is None:
+                loop = asyncio.get_running_loop()
+                self._classifier = await loop.run_in_executor(self.executor, self._load_classifier)
+                clf = self._classifier
+                self.metrics.model.info(
+                    {"version": clf.version, "variant": clf.variant, "provider": clf.provider}
+                )
+        return self._classifier
+
+    # -- input agents -------------------------------------------------------------------------
+    def _parse(
+        self, kind: str, events: Sequence[Any], now: datetime
+    ) -> tuple[list[tuple[Any, SourceRef]], list[DeadLetter], dict[SourceRef, bytes]]:
+        items: list[tuple[Any, SourceRef]] = []
+        rejects: list[DeadLetter] = []
+        payloads: dict[SourceRef, bytes] = {}
+        limits = self.settings.validation
+        for event in events:
+            msg = event.message
+            ref = SourceRef(msg.topic, msg.partition, msg.offset)
+            raw = event.value if isinstance(event.value, bytes) else str(event.value).encode()
+            if kind == "news":
+                result: Any = parse_news(raw, limits, now)
+            else:
+                result = parse_transaction(raw, limits, now, self.account_key)
+                raw = redact_transaction_payload(raw, self.account_key)
+            payloads[ref] = raw
+            if isinstance(result, Rejected):
+                rejects.append(DeadLetter(result.reason, result.detail, ref, raw))
+            else:
+                items.append((result, ref))
+        return items, rejects, payloads
+
+    async def handle_inputs(self, kind: str, events: Sequence[Any]) -> None:
+        now = datetime.now(UTC)
+        self.metrics.consumed.labels(kind).inc(len(events))
+        items, rejects, payloads = self._parse(kind, events, now)
+        if items:
+            clf = await self.classifier()
+            task = "news" if kind == "news" else "transactions"
+            scorer = clf.scorer(task)
+            started = time.perf_counter()
+            loop = asyncio.get_running_loop()
+            if kind == "news":
+                outcome: ScoreOutcome = await loop.run_in_executor(
+                    self.executor, score_news, items, scorer, self.watchlist
+                )
+            else:
+                outcome = await loop.run_in_executor(
+                    self.executor, score_transactions, items, scorer
+                )
+            self.metrics.inference_seconds.labels(kind).observe(time.perf_counter() - started)
+            self.metrics.batch_size.labels(kind).observe(len(items))
+            rejects += [
+                DeadLetter("unscorable", why, ref, payloads[ref]) for ref, why in outcome.failed
+            ]
+            await self._publish(kind, outcome, events)
+        for dead in rejects:
+            self.metrics.rejected.labels(kind, dead.reason).inc()
+            log.warning("rejected %s: %s (%s)", dead.source, dead.reason, dead.detail[:200])
+            await self.topics.dead_letters.send(
+                key=str(dead.source).encode(),
+                value=orjson.dumps({"kind": kind, **dead.to_wire(now)}),
+            )
+
+    async def _publish(self, kind: str, outcome: ScoreOutcome, events: Sequence[Any]) -> None:
+        partitions = self.settings.kafka.topics.partitions
+        grouped: dict[int, list[list[Any]]] = defaultdict(list)
+        for scored in outcome.scored:
+            await self.topics.scored.send(
+                key=scored.id.encode(), value=orjson.dumps(scored.to_wire())
+            )
+            self.metrics.scored.labels(kind, scored.label).inc()
+            for c in contributions_of(scored):
+                grouped[partition_for(c.key, partitions)].append(c.to_wire())
+        for partition, wires in grouped.items():
+            await self.topics.contributions.send(value=orjson.dumps(wires), partition=partition)
+        sent = time.time()
+        for event in events:
+            stamp = getattr(event.message, "timestamp", None)
+            if stamp:
+                self.metrics.e2e_seconds.labels(kind).observe(max(0.0, sent - stamp))
+
+    # -- windows agent ------------------------------------------------------------------------
+    async def handle_contributions(self, events: Sequence[Any]) -> None:
+        by_key: dict[str, list[Contribution]] = defaultdict(list)
+        partition_of: dict[str, int] = {}
+        for event in events:
+            for raw in orjson.loads(event.value):
+                c = Contribution.from_wire(raw)
+                by_key[c.key].append(c)
+                partition_of[c.key] = event.message.partition
+        w = self.settings.windows
+        table = self.topics.windows
+        for key, contributions in by_key.items():
+            kb = key.encode()
+            stored = table.data.get(kb)
+            state = KeyState.from_dict(orjson.loads(stored)) if stored else KeyState()
+            result = apply_contributions(
+                state, contributions, w.tumbling_s, w.retention_s, self.settings.alerts.sample_ids
+            )
+            self.metrics.duplicates.inc(result.duplicates)
+            self.metrics.late.inc(result.late)
+            if not result.applied and not result.late:
+                continue
+            alerts = evaluate_rules(key, state, self.rules, w.tumbling_s, w.hopping_s)
+            value = orjson.dumps(state.to_dict())
+            table.data[kb] = value
+            table.send_changelog(partition_of[key], kb, value, "raw", "raw")
+            for alert in alerts:
+                self.metrics.alert_transitions.labels(alert.rule, alert.state).inc()
+                self.metrics.alert_firing.labels(alert.rule).inc(
+                    1 if alert.state == "firing" else -1
+                )
+                log.info(
+                    "alert %s %s on %s (value %.3f)", alert.rule, alert.state, key, alert.value
+                )
+                await self.topics.alerts.send(key=kb, value=orjson.dumps(alert.to_wire()))

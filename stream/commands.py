@@ -1,0 +1,128 @@
+"""CLI commands of the stream half: worker, produce, demo."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from stream.errors import StreamError
+from stream.settings import Settings
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+console = Console(stderr=True)
+
+
+def run_worker(settings: Settings) -> None:
+    """Run the faust worker in this process until stopped."""
+    import faust
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from models.errors import ModelError
+    from stream.agents import Worker
+    from stream.app import create_app
+    from stream.broker import create_topics
+
+    create_topics(settings.kafka)
+    app, topics = create_app(settings)
+    registry = CollectorRegistry()
+    worker = Worker(settings, app, topics, registry)
+    worker.register()
+    if settings.metrics.port:
+        start_http_server(settings.metrics.port, settings.metrics.host, registry=registry)
+        log.info("metrics on http://%s:%d/metrics", settings.metrics.host, settings.metrics.port)
+
+    @app.task
+    async def load_model() -> None:
+        try:
+            await worker.classifier()
+        except ModelError as exc:
+            log.error("cannot load the model: %s", exc)
+            raise
+
+    faust.Worker(
+        app, loglevel=settings.log_level, quiet=True, override_logging=False
+    ).execute_from_commandline()
+
+
+def worker_cmd(ctx: typer.Context) -> None:
+    """Consume news and transactions from Kafka, score, window, alert (Ctrl-C stops)."""
+    try:
+        run_worker(ctx.obj)
+    except StreamError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def produce_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="JSONL file, one record per line")],
+    topic: Annotated[str, typer.Option(help="news, transactions, or a topic name")] = "news",
+) -> None:
+    """Replay a JSONL file into a topic."""
+    from stream.produce import produce, read_jsonl
+
+    settings: Settings = ctx.obj
+    name = getattr(settings.kafka.topics, topic, topic)
+    try:
+        count = produce(settings.kafka, name, read_jsonl(file))
+    except (StreamError, OSError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"sent {count} records to {name}")
+
+
+def demo_cmd(
+    ctx: typer.Context,
+    minutes: Annotated[int, typer.Option(help="length of the sample feed (event time)")] = 45,
+    exit_after: Annotated[
+        float | None,
+        typer.Option(help="stop by itself after this many seconds (default: run until Ctrl-C)"),
+    ] = None,
+) -> None:
+    """Embedded broker + worker + sample feed with an injected surge: alerts really fire."""
+    from stream.demo import run_demo
+
+    try:
+        sys.exit(run_demo(ctx.obj, minutes=minutes, exit_after=exit_after, console=console))
+    except StreamError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def tail_cmd(
+    ctx: typer.Context,
+    topic: Annotated[str, typer.Argument(help="alerts, scored, dead_letters, or a topic name")],
+    seconds: Annotated[float, typer.Option(help="how long to follow")] = 3600.0,
+) -> None:
+    """Print a topic's records (JSON lines) from the start."""
+    import orjson
+
+    from stream.tail import read_topic
+
+    settings: Settings = ctx.obj
+    name = getattr(settings.kafka.topics, topic, topic)
+
+    def show(record: object) -> None:
+        sys.stdout.buffer.write(
+            orjson.dumps(record) + b"\n" if not isinstance(record, bytes) else record + b"\n"
+        )
+        sys.stdout.flush()
+
+    try:
+        read_topic(settings.kafka, name, timeout_s=seconds, on_record=show)
+    except KeyboardInterrupt:
+        pass
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tail")(tail_cmd)
+    app.command("worker")(worker_cmd)
+    app.command("produce")(produce_cmd)
+    app.command("demo")(demo_cmd)

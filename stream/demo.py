@@ -1,0 +1,125 @@
+"""``finsentry demo``: embedded broker, a worker, the sample feed, alerts printed as they fire."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+
+from stream.broker import EmbeddedBroker, create_topics, free_port
+from stream.produce import produce
+from stream.sample import sample_feed
+from stream.settings import Settings
+from stream.tail import read_topic
+
+__all__ = ["run_demo", "start_worker", "stop_worker"]
+
+
+def start_worker(
+    settings: Settings,
+    bootstrap: str,
+    metrics_port: int,
+    log_path: Path,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``finsentry worker`` as a child process pointed at ``bootstrap``."""
+    env = {
+        **os.environ,
+        "FINSENTRY_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+        "FINSENTRY_METRICS__PORT": str(metrics_port),
+        "FINSENTRY_KAFKA__GROUP_ID": settings.kafka.group_id,
+        **(extra_env or {}),
+    }
+    out = log_path.open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "stream", "worker"],  # noqa: S603
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop_worker(proc: subprocess.Popen[bytes], timeout_s: float = 15.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _describe(alert: dict[str, Any]) -> str:
+    colour = "red" if alert.get("state") == "firing" else "green"
+    return (
+        f"[{colour}]{alert.get('state', '?').upper():8}[/{colour}] {alert.get('rule')} on "
+        f"{alert.get('topic')}: value {alert.get('value', 0):.2f} (fire at "
+        f"{alert.get('fire_threshold')}), window {alert.get('window', {}).get('start')}, "
+        f"samples {alert.get('sample_ids', [])[:3]}"
+    )
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    minutes: int = 45,
+    exit_after: float | None = None,
+    console: Console | None = None,
+) -> int:
+    console = console or Console(stderr=True)
+    workdir = Path(tempfile.mkdtemp(prefix="finsentry-demo-"))
+    metrics_port = settings.metrics.port or free_port()
+    with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
+        kafka = settings.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap})
+        create_topics(kafka)
+        worker = start_worker(settings, broker.bootstrap, metrics_port, workdir / "worker.log")
+        try:
+            feed = sample_feed(minutes=minutes)
+            t = kafka.topics
+            n_news = produce(
+                kafka, t.news, [orjson.dumps(r) for r in feed.news] + feed.malformed_news
+            )
+            n_tx = produce(
+                kafka,
+                t.transactions,
+                [orjson.dumps(r) for r in feed.transactions] + feed.malformed_transactions,
+            )
+            console.print(
+                f"[bold]finsentry demo[/bold]: broker {broker.bootstrap}; sent {n_news} "
+                f"news and {n_tx} transactions ({minutes} min of event time, a "
+                f"negative-news surge on {feed.surge_ticker}, a risky burst at "
+                f"{feed.risky_merchant}, a few malformed records)"
+            )
+            console.print(f"  metrics:  http://127.0.0.1:{metrics_port}/metrics")
+            console.print(
+                f"  alerts:   FINSENTRY_KAFKA__BOOTSTRAP_SERVERS={broker.bootstrap} "
+                f"finsentry tail {t.alerts}"
+            )
+            console.print(f"  logs:     {workdir}  — Ctrl-C stops everything")
+            deadline = None if exit_after is None else time.monotonic() + exit_after
+            seen = 0
+            while deadline is None or time.monotonic() < deadline:
+                if worker.poll() is not None:
+                    console.print(
+                        f"[red]the worker exited ({worker.returncode}); see "
+                        f"{workdir / 'worker.log'}[/red]"
+                    )
+                    return 1
+                alerts = read_topic(kafka, t.alerts, timeout_s=2.0)
+                for alert in alerts[seen:]:
+                    console.print(_describe(alert))
+                seen = len(alerts)
+        except KeyboardInterrupt:
+            console.print("stopping…")
+        finally:
+            stop_worker(worker)
+    return 0

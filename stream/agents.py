@@ -72,17 +72,17 @@ class Worker:
         s, t = self.settings, self.topics
 
         @self.app.agent(t.news, name="score-news")
-        async def news(stream: faust.StreamT[bytes]) -> None:
+        async def news(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
                 await self.handle_inputs("news", events)
 
         @self.app.agent(t.transactions, name="score-transactions")
-        async def transactions(stream: faust.StreamT[bytes]) -> None:
+        async def transactions(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
                 await self.handle_inputs("transaction", events)
 
         @self.app.agent(t.contributions, name="windows")
-        async def windows(stream: faust.StreamT[bytes]) -> None:
+        async def windows(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
                 await self.handle_contributions(events)
 

@@ -83,14 +83,19 @@ def create_app(settings: Settings) -> tuple[faust.App, AppTopics]:
         table_cleanup_interval=3600.0,
         autodiscover=False,
     )
-    raw = {"key_serializer": "raw", "value_serializer": "raw", "partitions": t.partitions}
+
+    def topic(name: str) -> Any:
+        return app.topic(
+            name, key_serializer="raw", value_serializer="raw", partitions=t.partitions
+        )
+
     topics = AppTopics(
-        news=app.topic(t.news, **raw),
-        transactions=app.topic(t.transactions, **raw),
-        scored=app.topic(t.scored, **raw),
-        alerts=app.topic(t.alerts, **raw),
-        dead_letters=app.topic(t.dead_letters, **raw),
-        contributions=app.topic(t.contributions, **raw),
+        news=topic(t.news),
+        transactions=topic(t.transactions),
+        scored=topic(t.scored),
+        alerts=topic(t.alerts),
+        dead_letters=topic(t.dead_letters),
+        contributions=topic(t.contributions),
         windows=app.Table(
             "windows", default=None, partitions=t.partitions, key_type=bytes, value_type=bytes
         ),

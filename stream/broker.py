@@ -7,6 +7,7 @@ at a real Kafka. Memory storage: everything is gone when it stops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -138,10 +139,8 @@ async def _create(kafka: KafkaSettings, names: list[str], partitions: int) -> No
             if n not in existing
         ]
         if new:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass
             log.info("created topics %s with %d partitions", [t.name for t in new], partitions)
     finally:
         await admin.close()

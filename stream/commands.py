@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -115,10 +116,8 @@ def tail_cmd(
         )
         sys.stdout.flush()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         read_topic(settings.kafka, name, timeout_s=seconds, on_record=show)
-    except KeyboardInterrupt:
-        pass
 
 
 def register(app: typer.Typer) -> None:

@@ -40,7 +40,7 @@ def start_worker(
     }
     out = log_path.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "stream", "worker"],  # noqa: S603
+        [sys.executable, "-m", "stream", "worker"],
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT,

@@ -144,7 +144,8 @@ def sample_feed(
     ]
     bad_tx = [
         b'{"id": "y1", "ts": "2026-01-01T00:00:00Z", "account": "DE00123456789", '
-        b'"counterparty": "X", "amount": "NaN", "currency": "USD", "country": "US", "channel": "ach"}',
+        b'"counterparty": "X", "amount": "NaN", "currency": "USD", "country": "US", '
+        b'"channel": "ach"}',
         b"[]",
     ]
     return SampleFeed(news, txs, bad_news, bad_tx, surge_ticker, "crypto_exchange")

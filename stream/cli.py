@@ -33,5 +33,5 @@ def main() -> None:
     from stream.commands import register as register_stream
 
     register_models(app, bench)
-    register_stream(app)
+    register_stream(app, bench)
     app()

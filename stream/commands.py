@@ -120,7 +120,32 @@ def tail_cmd(
         read_topic(settings.kafka, name, timeout_s=seconds, on_record=show)
 
 
-def register(app: typer.Typer) -> None:
+def bench_stream_cmd(
+    ctx: typer.Context,
+    records: Annotated[int, typer.Option(help="backlog size")] = 3000,
+    latency_seconds: Annotated[float, typer.Option(help="paced run for latency")] = 30.0,
+    json_out: Annotated[Path, typer.Option("--json")] = Path("bench-stream.json"),
+) -> None:
+    """Worker end-to-end throughput vs bare score_batch, and latency at half load (one run)."""
+    import orjson
+    from rich.table import Table
+
+    from stream.bench import bench_stream
+
+    result = bench_stream(ctx.obj, records, latency_seconds)
+    table = Table(title="bench stream (embedded broker, one worker, same texts)")
+    for col in ("measure", "value"):
+        table.add_column(col)
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    Console().print(table)
+    json_out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    console.print(f"wrote {json_out}")
+
+
+def register(app: typer.Typer, bench: typer.Typer | None = None) -> None:
+    if bench is not None:
+        bench.command("stream")(bench_stream_cmd)
     app.command("tail")(tail_cmd)
     app.command("worker")(worker_cmd)
     app.command("produce")(produce_cmd)

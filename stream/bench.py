@@ -31,7 +31,6 @@ def _bare_rate(settings: Settings, records: list[dict[str, Any]]) -> float:
     clf = settings.model.load()
     scorer = clf.scorer("news")
     now = time.time()
-
     items = [
         parse_news(orjson.dumps(r), settings.validation, datetime.fromtimestamp(now, UTC))
         for r in records

@@ -1,0 +1,74 @@
+"""Training (a few steps on a tiny subset) and export with its gates, on the real stack."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from models.errors import ExportGateError, TrainingDataError
+from models.export import ExportConfig, export_model
+from models.manifest import Manifest
+from models.runtime import Classifier
+from models.train import TrainConfig, train
+
+pytestmark = pytest.mark.slow
+
+LOOSE = dict(min_agreement=0.0, max_mean_prob_delta=1.0, max_prob_delta=1.0)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tfns_path) -> Path:
+    out = tmp_path_factory.mktemp("train")
+    result = train(TrainConfig(news_data=tfns_path, out_dir=out, max_examples_per_task=64,
+                               transactions_count=240, epochs=1, max_steps=3, threads=2))
+    assert set(result.reports) == {"news", "transactions"}
+    return out
+
+
+def test_training_writes_encoder_heads_and_split(trained):
+    assert (trained / "encoder" / "model.safetensors").is_file()
+    assert (trained / "heads.npz").is_file()
+    assert (trained / "validation" / "news.jsonl").read_text().count("\n") > 5
+    assert (trained / "training.json").is_file()
+
+
+def test_export_passes_gates_and_writes_a_loadable_manifest(trained, tmp_path):
+    manifest = export_model(ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **LOOSE))
+    assert manifest.variants["fp32"]["torch_max_logit_delta"] < 1e-4
+    for variant in ("fp32", "int8", "fp16"):
+        assert set(manifest.variants[variant]["metrics"]) == {"news", "transactions"}
+    assert "vs_fp32" in manifest.variants["int8"]["metrics"]["news"]
+    reloaded = Manifest.load(tmp_path / "m")
+    reloaded.verify()
+    assert "macro-F1" in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    clf = Classifier.load(tmp_path / "m", provider="cpu")
+    assert len(clf.scorer("news").score_batch(["a", "b"])) == 2
+
+
+def test_fp32_parity_gate_fails_loudly(trained, tmp_path):
+    with pytest.raises(ExportGateError, match="differ from torch"):
+        export_model(ExportConfig(train_dir=trained, out_dir=tmp_path / "m", fp32_tolerance=0.0,
+                                  **LOOSE))
+
+
+def test_int8_agreement_gate_fails_loudly(trained, tmp_path):
+    cfg = replace(ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **LOOSE),
+                  max_mean_prob_delta=0.0)
+    with pytest.raises(ExportGateError, match="disagrees with fp32"):
+        export_model(cfg)
+
+
+def test_training_data_with_unknown_labels_is_refused(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nup,bullish\ndown,sideways\n")
+    with pytest.raises(TrainingDataError, match="sideways"):
+        train(TrainConfig(tasks=("news",), news_data=bad, out_dir=tmp_path / "o"))
+
+
+def test_training_data_without_a_text_column_is_refused(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"sentence_text": "x", "label": 0}\n')
+    with pytest.raises(TrainingDataError, match="no text column"):
+        train(TrainConfig(tasks=("news",), news_data=bad, out_dir=tmp_path / "o"))

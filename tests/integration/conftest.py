@@ -27,10 +27,22 @@ class Cluster:
 
     def __init__(self, broker: EmbeddedBroker, tmp: Path) -> None:
         suffix = uuid.uuid4().hex[:8]
-        topics = TopicSettings(**{name: f"t{suffix}.{name}" for name in (
-            "news", "transactions", "scored", "alerts", "dead_letters", "contributions")})
-        self.kafka = KafkaSettings(bootstrap_servers=broker.bootstrap, group_id=f"g{suffix}",
-                                   topics=topics)
+        topics = TopicSettings(
+            **{
+                name: f"t{suffix}.{name}"
+                for name in (
+                    "news",
+                    "transactions",
+                    "scored",
+                    "alerts",
+                    "dead_letters",
+                    "contributions",
+                )
+            }
+        )
+        self.kafka = KafkaSettings(
+            bootstrap_servers=broker.bootstrap, group_id=f"g{suffix}", topics=topics
+        )
         self.settings = Settings(kafka=self.kafka)
         self.broker = broker
         self.tmp = tmp
@@ -39,8 +51,17 @@ class Cluster:
 
     def env(self) -> dict[str, str]:
         t = self.kafka.topics
-        env = {f"FINSENTRY_KAFKA__TOPICS__{name.upper()}": getattr(t, name) for name in (
-            "news", "transactions", "scored", "alerts", "dead_letters", "contributions")}
+        env = {
+            f"FINSENTRY_KAFKA__TOPICS__{name.upper()}": getattr(t, name)
+            for name in (
+                "news",
+                "transactions",
+                "scored",
+                "alerts",
+                "dead_letters",
+                "contributions",
+            )
+        }
         env["FINSENTRY_MODEL__THREADS"] = "2"
         if "FINSENTRY_TEST_MODEL_DIR" in os.environ:
             env["FINSENTRY_MODEL__DIR"] = os.environ["FINSENTRY_TEST_MODEL_DIR"]

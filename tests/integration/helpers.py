@@ -13,8 +13,12 @@ from stream.tail import read_topic
 
 def scored_ids(kafka, expected: set[str], timeout_s: float = 120.0) -> list[dict[str, Any]]:
     """Scored records until every expected id is there (or timeout)."""
-    return read_topic(kafka, kafka.topics.scored, timeout_s=timeout_s,
-                      until=lambda rs: expected <= {r["id"] for r in rs})
+    return read_topic(
+        kafka,
+        kafka.topics.scored,
+        timeout_s=timeout_s,
+        until=lambda rs: expected <= {r["id"] for r in rs},
+    )
 
 
 def window_states(kafka) -> dict[str, KeyState]:
@@ -34,8 +38,13 @@ def read_topic_raw(kafka, topic: str, timeout_s: float = 8.0) -> dict[str, Any]:
     from stream.app import client_kwargs
 
     async def run() -> dict[str, Any]:
-        consumer = AIOKafkaConsumer(topic, **client_kwargs(kafka), group_id=None,
-                                    auto_offset_reset="earliest", enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(
+            topic,
+            **client_kwargs(kafka),
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
         await consumer.start()
         latest: dict[str, Any] = {}
         try:
@@ -73,7 +82,8 @@ def metric(port: int, name: str, labels: dict[str, str] | None = None) -> float:
     total = 0.0
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v
-                                           for k, v in (labels or {}).items()):
+            if sample.name == name and all(
+                sample.labels.get(k) == v for k, v in (labels or {}).items()
+            ):
                 total += sample.value
     return total

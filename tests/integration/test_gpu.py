@@ -9,8 +9,11 @@ from models.runtime import Classifier
 
 pytestmark = pytest.mark.gpu
 
-TEXTS = ["Company beats earnings estimates and raises guidance",
-         "Shares plunge after regulators open fraud probe", "Board meeting set for Tuesday"]
+TEXTS = [
+    "Company beats earnings estimates and raises guidance",
+    "Shares plunge after regulators open fraud probe",
+    "Board meeting set for Tuesday",
+]
 
 
 def test_cuda_fp16_serves_and_agrees_with_cpu_int8():

@@ -21,10 +21,17 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 def _send_feed(cluster, feed, malformed=True):
     t = cluster.kafka.topics
-    produce(cluster.kafka, t.news, [orjson.dumps(r) for r in feed.news]
-            + (feed.malformed_news if malformed else []))
-    produce(cluster.kafka, t.transactions, [orjson.dumps(r) for r in feed.transactions]
-            + (feed.malformed_transactions if malformed else []))
+    produce(
+        cluster.kafka,
+        t.news,
+        [orjson.dumps(r) for r in feed.news] + (feed.malformed_news if malformed else []),
+    )
+    produce(
+        cluster.kafka,
+        t.transactions,
+        [orjson.dumps(r) for r in feed.transactions]
+        + (feed.malformed_transactions if malformed else []),
+    )
 
 
 def _assert_windows_match(cluster, scored, pane_s=60):
@@ -32,8 +39,10 @@ def _assert_windows_match(cluster, scored, pane_s=60):
     deadline = time.monotonic() + 60
     while True:
         states = window_states(cluster.kafka)
-        got = {key: Counter({start: p.count for start, p in s.panes.items()})
-               for key, s in states.items()}
+        got = {
+            key: Counter({start: p.count for start, p in s.panes.items()})
+            for key, s in states.items()
+        }
         if got == reference or time.monotonic() > deadline:
             break
         time.sleep(2)
@@ -57,26 +66,40 @@ def test_every_record_scored_windows_exact_and_alerts_fire_once(cluster):
     _assert_windows_match(cluster, scored)
 
     alerts = read_topic(cluster.kafka, cluster.kafka.topics.alerts, timeout_s=20, idle_s=5)
-    surge = [a for a in alerts if a["rule"] == "negative_surge"
-             and a["topic"] == f"ticker:{feed.surge_ticker}"]
+    surge = [
+        a
+        for a in alerts
+        if a["rule"] == "negative_surge" and a["topic"] == f"ticker:{feed.surge_ticker}"
+    ]
     assert [a["state"] for a in surge] == ["firing", "resolved"], alerts
     assert any(i.startswith("surge") for i in surge[0]["sample_ids"])
-    risky = [a for a in alerts if a["rule"] == "risk_spike"
-             and a["topic"] == f"merchant:{feed.risky_merchant}"]
+    risky = [
+        a
+        for a in alerts
+        if a["rule"] == "risk_spike" and a["topic"] == f"merchant:{feed.risky_merchant}"
+    ]
     assert [a["state"] for a in risky][:1] == ["firing"], alerts
-    assert not [a for a in alerts if a["rule"] == "negative_surge"
-                and a["topic"] != f"ticker:{feed.surge_ticker}"]
+    assert not [
+        a
+        for a in alerts
+        if a["rule"] == "negative_surge" and a["topic"] != f"ticker:{feed.surge_ticker}"
+    ]
 
 
 def test_malformed_records_land_in_dead_letters_with_reasons(cluster):
     feed = sample_feed(minutes=2, seed=3)
     _, port, _ = cluster.start_worker()
     _send_feed(cluster, feed)
-    dead = read_topic(cluster.kafka, cluster.kafka.topics.dead_letters, timeout_s=90,
-                      until=lambda rs: len(rs) >= 5)
+    dead = read_topic(
+        cluster.kafka,
+        cluster.kafka.topics.dead_letters,
+        timeout_s=90,
+        until=lambda rs: len(rs) >= 5,
+    )
     reasons = Counter(d["reason"] for d in dead)
-    assert reasons == Counter({"bad_json": 1, "missing_field": 1, "future_timestamp": 1,
-                               "bad_amount": 1, "not_object": 1})
+    assert reasons == Counter(
+        {"bad_json": 1, "missing_field": 1, "future_timestamp": 1, "bad_amount": 1, "not_object": 1}
+    )
     assert all("@" in d["source"] for d in dead)
     assert not any("00123456789" in d["payload"] for d in dead)  # account redacted
     assert metric(port, "finsentry_records_rejected_total", {"reason": "bad_amount"}) == 1

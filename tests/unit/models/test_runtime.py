@@ -14,10 +14,14 @@ from models.manifest import Manifest
 from models.runtime import Classifier, shipped_model_dir
 from models.transactions import Transaction, render_transaction
 
-NEGATIVE = ["Company shares plunge after profit warning and CEO resignation",
-            "Bank slashes guidance as loan losses soar; stock tumbles 20%"]
-POSITIVE = ["Company beats earnings estimates and raises full-year guidance",
-            "Shares surge to record high after blowout quarterly revenue"]
+NEGATIVE = [
+    "Company shares plunge after profit warning and CEO resignation",
+    "Bank slashes guidance as loan losses soar; stock tumbles 20%",
+]
+POSITIVE = [
+    "Company beats earnings estimates and raises full-year guidance",
+    "Shares surge to record high after blowout quarterly revenue",
+]
 
 
 def test_plainly_negative_and_positive_headlines(shipped_classifier):
@@ -27,36 +31,68 @@ def test_plainly_negative_and_positive_headlines(shipped_classifier):
     assert [s.label for s in pos] == ["positive", "positive"]
     assert all(s.score < -0.5 for s in neg) and all(s.score > 0.5 for s in pos)
     s = neg[0]
-    assert s.score == pytest.approx(s.probabilities["positive"] - s.probabilities["negative"],
-                                    abs=1e-5)
+    assert s.score == pytest.approx(
+        s.probabilities["positive"] - s.probabilities["negative"], abs=1e-5
+    )
     assert sum(s.probabilities.values()) == pytest.approx(1.0, abs=1e-4)
     assert s.model_version.startswith("finsentry-minilm@") and s.model_version.endswith("/int8")
 
 
 def _tx(**kw):
-    base = dict(id="t", ts=datetime(2026, 5, 6, 14, 10, tzinfo=UTC), account="acct_x",
-                counterparty="Whole Foods", amount=Decimal("42.50"), currency="USD",
-                country="US", channel="card_present", merchant_category="groceries")
+    base = dict(
+        id="t",
+        ts=datetime(2026, 5, 6, 14, 10, tzinfo=UTC),
+        account="acct_x",
+        counterparty="Whole Foods",
+        amount=Decimal("42.50"),
+        currency="USD",
+        country="US",
+        channel="card_present",
+        merchant_category="groceries",
+    )
     return Transaction(**{**base, **kw})
 
 
 def test_plainly_risky_and_ordinary_transactions(shipped_classifier):
-    risky = _tx(amount=Decimal("9900.00"), channel="wire", country="KY", counterparty="QuickCoin",
-                merchant_category="crypto_exchange", ts=datetime(2026, 5, 6, 3, 5, tzinfo=UTC),
-                memo="URGENT transfer today")
+    risky = _tx(
+        amount=Decimal("9900.00"),
+        channel="wire",
+        country="KY",
+        counterparty="QuickCoin",
+        merchant_category="crypto_exchange",
+        ts=datetime(2026, 5, 6, 3, 5, tzinfo=UTC),
+        memo="URGENT transfer today",
+    )
     scores = shipped_classifier.scorer("transactions").score_batch(
-        [render_transaction(risky), render_transaction(_tx())])
+        [render_transaction(risky), render_transaction(_tx())]
+    )
     assert [s.label for s in scores] == ["high", "low"]
     assert scores[0].score > 0.8 and scores[1].score < 0.2
 
 
 def test_bad_texts_never_fail_the_batch(shipped_classifier):
-    texts = ["", "   \n\t", None, b"Shares \xff\xfe fall sharply", "📉📉 $TSLA \x00\x07 crash",
-             "Stocks rally " * 10_000, 42, POSITIVE[0]]
+    texts = [
+        "",
+        "   \n\t",
+        None,
+        b"Shares \xff\xfe fall sharply",
+        "📉📉 $TSLA \x00\x07 crash",
+        "Stocks rally " * 10_000,
+        42,
+        POSITIVE[0],
+    ]
     scores = shipped_classifier.scorer("news").score_batch(texts)
     assert len(scores) == len(texts)
-    assert [s.error is not None for s in scores] == [True, True, True, False, False, False,
-                                                     True, False]
+    assert [s.error is not None for s in scores] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
     assert scores[0].error == "empty text: nothing to score"
     assert scores[2].error == "not text: NoneType"
     assert scores[-1].label == "positive"
@@ -96,7 +132,7 @@ def test_manifest_from_a_newer_version_is_refused(model_copy):
     path = model_copy / "manifest.json"
     raw = orjson.loads(path.read_bytes())
     path.write_bytes(orjson.dumps({**raw, "schema_version": 99}))
-    with pytest.raises(ManifestVersionError, match="newer than this finsentry reads.*upgrade"):
+    with pytest.raises(ManifestVersionError, match=r"newer than this finsentry reads.*upgrade"):
         Manifest.load(model_copy)
 
 

@@ -11,8 +11,12 @@ from models.runtime import Classifier, shipped_model_dir
 
 pytestmark = pytest.mark.slow
 
-TEXTS = ["Company beats earnings estimates", "Shares plunge on fraud probe",
-         "Board to meet on Tuesday", "$AAPL new product launch next week"]
+TEXTS = [
+    "Company beats earnings estimates",
+    "Shares plunge on fraud probe",
+    "Board to meet on Tuesday",
+    "$AAPL new product launch next week",
+]
 
 
 def test_fp16_rebuild_matches_the_manifest_hash_and_agrees_with_int8(tmp_path):
@@ -21,10 +25,11 @@ def test_fp16_rebuild_matches_the_manifest_hash_and_agrees_with_int8(tmp_path):
     assert sha256_file(path) == manifest.variants["fp16"]["derived_sha256"]
     # cached: a second call reuses the file
     assert materialise_variant(manifest, "fp16", tmp_path) == path
-    fp16 = Classifier(manifest, choose_session(manifest, provider="cpu", variant="fp16",
-                                               threads=2, cache_dir=tmp_path))
-    int8 = Classifier(manifest, choose_session(manifest, provider="cpu", variant="int8",
-                                               threads=2))
+    fp16 = Classifier(
+        manifest,
+        choose_session(manifest, provider="cpu", variant="fp16", threads=2, cache_dir=tmp_path),
+    )
+    int8 = Classifier(manifest, choose_session(manifest, provider="cpu", variant="int8", threads=2))
     a = np.array([list(s.probabilities.values()) for s in fp16.scorer("news").score_batch(TEXTS)])
     b = np.array([list(s.probabilities.values()) for s in int8.scorer("news").score_batch(TEXTS)])
     assert (a.argmax(1) == b.argmax(1)).all()

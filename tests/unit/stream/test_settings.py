@@ -15,8 +15,12 @@ def test_env_builds_nested_frozen_settings(monkeypatch):
 
 
 def test_secrets_never_show_in_reprs():
-    kafka = KafkaSettings(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
-                          sasl_username="svc", sasl_password="hunter2-secret")
+    kafka = KafkaSettings(
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="PLAIN",
+        sasl_username="svc",
+        sasl_password="hunter2-secret",
+    )
     s = Settings(kafka=kafka)
     assert "hunter2-secret" not in repr(s) and "hunter2-secret" not in str(s)
     assert "hunter2-secret" not in s.model_dump_json()

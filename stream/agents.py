@@ -28,8 +28,8 @@ from models.runtime import Classifier
 from stream.app import AppTopics
 from stream.records import DeadLetter, SourceRef
 from stream.settings import Settings
-from stream.stages.aggregate import Contribution, KeyState, apply_contributions, contributions_of
-from stream.stages.alert import evaluate_rules, load_rules
+from stream.stages.aggregate import Contribution, KeyState, contributions_of
+from stream.stages.alert import apply_and_evaluate, load_rules
 from stream.stages.parse import Rejected, parse_news, parse_transaction, redact_transaction_payload
 from stream.stages.score import ScoreOutcome, score_news, score_transactions
 from stream.topics import Watchlist
@@ -186,14 +186,20 @@ class Worker:
             kb = key.encode()
             stored = table.data.get(kb)
             state = KeyState.from_dict(orjson.loads(stored)) if stored else KeyState()
-            result = apply_contributions(
-                state, contributions, w.tumbling_s, w.retention_s, self.settings.alerts.sample_ids
+            result, alerts = apply_and_evaluate(
+                key,
+                state,
+                contributions,
+                self.rules,
+                w.tumbling_s,
+                w.hopping_s,
+                w.retention_s,
+                self.settings.alerts.sample_ids,
             )
             self.metrics.duplicates.inc(result.duplicates)
             self.metrics.late.inc(result.late)
             if not result.applied and not result.late:
                 continue
-            alerts = evaluate_rules(key, state, self.rules, w.tumbling_s, w.hopping_s)
             value = orjson.dumps(state.to_dict())
             table.data[kb] = value
             table.send_changelog(partition_of[key], kb, value, "raw", "raw")

@@ -68,11 +68,13 @@ def produce_cmd(
 ) -> None:
     """Replay a JSONL file into a topic."""
     from stream.produce import produce, read_jsonl
+    from stream.topics import Watchlist
 
     settings: Settings = ctx.obj
     name = getattr(settings.kafka.topics, topic, topic)
     try:
-        count = produce(settings.kafka, name, read_jsonl(file))
+        watchlist = Watchlist.load(settings.alerts.watchlist_file)
+        count = produce(settings.kafka, name, read_jsonl(file), watchlist)
     except (StreamError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -19,6 +19,7 @@ from stream.produce import produce
 from stream.sample import sample_feed
 from stream.settings import Settings
 from stream.tail import read_topic
+from stream.topics import Watchlist
 
 __all__ = ["run_demo", "start_worker", "stop_worker"]
 
@@ -85,9 +86,9 @@ def run_demo(
         try:
             feed = sample_feed(minutes=minutes)
             t = kafka.topics
-            n_news = produce(
-                kafka, t.news, [orjson.dumps(r) for r in feed.news] + feed.malformed_news
-            )
+            watchlist = Watchlist.load(settings.alerts.watchlist_file)
+            news = [orjson.dumps(r) for r in feed.news] + feed.malformed_news
+            n_news = produce(kafka, t.news, news, watchlist)
             n_tx = produce(
                 kafka,
                 t.transactions,

@@ -5,26 +5,39 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from stream.errors import BrokerError
+from stream.records import NewsItem
 from stream.settings import KafkaSettings
+from stream.topics import Watchlist, news_topics
 
 __all__ = ["produce", "read_jsonl", "routing_key"]
 
 log = logging.getLogger(__name__)
 
 
-def routing_key(record: dict[str, Any] | None) -> bytes | None:
-    """Key records by what they are about, so one topic's records stay in order."""
+def routing_key(record: object, watchlist: Watchlist | None = None) -> bytes | None:
+    """Key records by what they are about, so one topic's records stay in order.
+
+    News: its first ticker (the ``tickers`` field, else a cashtag or watchlist name in the
+    headline); transactions: the merchant category; otherwise the id.
+    """
     if not isinstance(record, dict):
         return None
     tickers = record.get("tickers")
     if isinstance(tickers, list) and tickers and isinstance(tickers[0], str):
-        return tickers[0].upper().encode()
+        return tickers[0].upper().lstrip("$").encode()
+    headline = record.get("headline")
+    if isinstance(headline, str) and watchlist is not None:
+        item = NewsItem("", datetime.now(UTC), "", headline)
+        keys = [k for k in news_topics(item, watchlist) if k.startswith("ticker:")]
+        if keys:
+            return keys[0].removeprefix("ticker:").encode()
     for field in ("merchant_category", "id"):
         value = record.get(field)
         if isinstance(value, str) and value:
@@ -65,13 +78,15 @@ async def _produce(kafka: KafkaSettings, topic: str, payloads: Iterable[bytes], 
     return sent
 
 
-def _key_of(payload: bytes) -> bytes | None:
-    try:
-        return routing_key(orjson.loads(payload))
-    except orjson.JSONDecodeError:
-        return None
+def produce(
+    kafka: KafkaSettings, topic: str, payloads: Sequence[bytes], watchlist: Watchlist | None = None
+) -> int:
+    """Send ``payloads`` to ``topic`` (keyed by :func:`routing_key`); returns the count."""
 
+    def key_of(payload: bytes) -> bytes | None:
+        try:
+            return routing_key(orjson.loads(payload), watchlist)
+        except orjson.JSONDecodeError:
+            return None
 
-def produce(kafka: KafkaSettings, topic: str, payloads: Sequence[bytes]) -> int:
-    """Send ``payloads`` to ``topic`` (keyed by ticker / merchant category / id); returns count."""
-    return asyncio.run(_produce(kafka, topic, payloads, _key_of))
+    return asyncio.run(_produce(kafka, topic, payloads, key_of))

@@ -5,8 +5,9 @@ Rule kinds (loaded from a TOML file of ``[[rules]]``):
 - ``level``: a window metric crosses ``fire`` (``direction`` below/above) with at least
   ``min_count`` records; it resolves only once the metric is back past ``clear``.
 - ``surge``: the current pane's metric against a trailing baseline of ``baseline_panes``
-  panes, as a z-score ``(x - mean) / max(std, 1)``; fires at ``fire`` (with ``min_count``),
-  resolves at or below ``clear``.
+  panes, as a z-score ``(x - mean) / max(std, 1)``; fires at ``fire`` (with ``min_count``
+  records in the pane), resolves once both the current and the last complete pane are below
+  ``clear``.
 
 A rule that resolved does not fire again on the same topic within ``cooldown_s`` of event
 time. Only transitions are returned, each once, with the evidence behind it.
@@ -16,15 +17,24 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from stream.errors import ConfigError
-from stream.stages.aggregate import KeyState, WindowStats, hopping, tumbling
+from stream.stages.aggregate import (
+    ApplyResult,
+    Contribution,
+    KeyState,
+    WindowStats,
+    apply_contributions,
+    hopping,
+    tumbling,
+)
 
-__all__ = ["AlertEvent", "AlertRule", "evaluate_rules", "load_rules"]
+__all__ = ["AlertEvent", "AlertRule", "apply_and_evaluate", "evaluate_rules", "load_rules"]
 
 _METRICS = {
     "count",
@@ -132,18 +142,9 @@ def _crossed(rule: AlertRule, value: float, threshold: float) -> bool:
     return value <= threshold
 
 
-def _measure(
-    rule: AlertRule, state: KeyState, pane: int, pane_s: int, hop_s: int
-) -> tuple[float | None, WindowStats, tuple[float, float] | None]:
-    if rule.kind == "level":
-        window = (
-            hopping(state, pane, pane_s, hop_s)
-            if rule.window == "hopping"
-            else tumbling(state, pane, pane_s)
-        )
-        if window.count < rule.min_count:
-            return None, window, None
-        return window.metric(rule.metric), window, None
+def _surge(
+    rule: AlertRule, state: KeyState, pane: int, pane_s: int
+) -> tuple[float, WindowStats, tuple[float, float]]:
     window = tumbling(state, pane, pane_s)
     history = [
         tumbling(state, pane - k * pane_s, pane_s).metric(rule.metric) or 0.0
@@ -152,10 +153,29 @@ def _measure(
     mean = sum(history) / len(history)
     std = math.sqrt(sum((h - mean) ** 2 for h in history) / len(history))
     current = window.metric(rule.metric) or 0.0
-    z = (current - mean) / max(std, 1.0)
-    if window.count < rule.min_count and z > rule.clear:
-        return None, window, (mean, std)
-    return z, window, (mean, std)
+    return (current - mean) / max(std, 1.0), window, (mean, std)
+
+
+def _measure(
+    rule: AlertRule, state: KeyState, pane: int, pane_s: int, hop_s: int
+) -> tuple[float | None, float | None, WindowStats, tuple[float, float] | None]:
+    """(value to fire on, value to resolve on, window, baseline)."""
+    if rule.kind == "level":
+        window = (
+            hopping(state, pane, pane_s, hop_s)
+            if rule.window == "hopping"
+            else tumbling(state, pane, pane_s)
+        )
+        if window.count < rule.min_count:
+            return None, None, window, None
+        value = window.metric(rule.metric)
+        return value, value, window, None
+    z, window, baseline = _surge(rule, state, pane, pane_s)
+    # The latest pane is still filling: a surge can fire on it, but it resolves only once the
+    # last complete pane is calm too (else the first minutes of every pane would resolve it).
+    z_previous, _, _ = _surge(rule, state, pane - pane_s, pane_s)
+    fire_on = z if window.count >= rule.min_count else None
+    return fire_on, max(z, z_previous), window, baseline
 
 
 def evaluate_rules(
@@ -170,13 +190,11 @@ def evaluate_rules(
     for rule in rules:
         if not rule.matches(key, state.kind):
             continue
-        value, window, baseline = _measure(rule, state, pane, pane_s, hop_s)
+        value, hold, window, baseline = _measure(rule, state, pane, pane_s, hop_s)
         memo = state.alerts.setdefault(rule.name, {"firing": False, "changed": None})
-        if value is None:
-            continue
         if not memo["firing"]:
             cooled = memo["changed"] is None or now - memo["changed"] >= rule.cooldown_s
-            if _crossed(rule, value, rule.fire) and cooled:
+            if value is not None and cooled and _crossed(rule, value, rule.fire):
                 memo.update(firing=True, changed=now)
                 events.append(
                     AlertEvent(
@@ -192,7 +210,7 @@ def evaluate_rules(
                         baseline,
                     )
                 )
-        elif not _crossed(rule, value, rule.clear):
+        elif hold is not None and not _crossed(rule, hold, rule.clear):
             memo.update(firing=False, changed=now)
             events.append(
                 AlertEvent(
@@ -200,7 +218,7 @@ def evaluate_rules(
                     key,
                     "resolved",
                     now,
-                    value,
+                    hold,
                     rule.fire,
                     rule.clear,
                     window,
@@ -209,3 +227,40 @@ def evaluate_rules(
                 )
             )
     return events
+
+
+def apply_and_evaluate(
+    key: str,
+    state: KeyState,
+    contributions: Sequence[Contribution],
+    rules: tuple[AlertRule, ...],
+    pane_s: int,
+    hop_s: int,
+    retention_s: int,
+    sample_ids: int = 5,
+) -> tuple[ApplyResult, list[AlertEvent]]:
+    """Apply a key's contributions pane by pane, evaluating the rules after each pane.
+
+    A batch can span several minutes of event time (a backlog); evaluating only at its end
+    would look at the last, partial pane and miss a surge in the middle.
+    """
+    applied = duplicates = late = 0
+    events: list[AlertEvent] = []
+    start = 0
+    while start < len(contributions):
+        pane = int(contributions[start].ts // pane_s)
+        end = start
+        while end < len(contributions) and int(contributions[end].ts // pane_s) == pane:
+            end += 1
+        result = apply_contributions(
+            state, contributions[start:end], pane_s, retention_s, sample_ids
+        )
+        applied, duplicates, late = (
+            applied + result.applied,
+            duplicates + result.duplicates,
+            late + result.late,
+        )
+        if result.applied:
+            events += evaluate_rules(key, state, rules, pane_s, hop_s)
+        start = end
+    return ApplyResult(applied, duplicates, late), events

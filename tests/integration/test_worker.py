@@ -13,6 +13,7 @@ import pytest
 from stream.produce import produce
 from stream.sample import sample_feed
 from stream.tail import read_topic
+from stream.topics import Watchlist
 
 from .helpers import metric, reference_pane_counts, scored_ids, window_states
 
@@ -21,11 +22,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 def _send_feed(cluster, feed, malformed=True):
     t = cluster.kafka.topics
-    produce(
-        cluster.kafka,
-        t.news,
-        [orjson.dumps(r) for r in feed.news] + (feed.malformed_news if malformed else []),
-    )
+    watchlist = Watchlist.load(cluster.settings.alerts.watchlist_file)
+    news = [orjson.dumps(r) for r in feed.news] + (feed.malformed_news if malformed else [])
+    produce(cluster.kafka, t.news, news, watchlist)
     produce(
         cluster.kafka,
         t.transactions,

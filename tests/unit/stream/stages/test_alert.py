@@ -99,3 +99,55 @@ def test_bad_rules_file_says_what_is_wrong(tmp_path: Path):
     path.write_text('[[rules]]\nname = "x"\nkind = "level"\n')
     with pytest.raises(ConfigError, match="rule #1 is invalid"):
         load_rules(path)
+
+
+def test_surge_does_not_resolve_on_the_first_records_of_a_new_pane():
+    state, offset, events = KeyState(), 0, []
+    schedule = [(4, 1, 0.1)] * 35 + [(21, 0, -0.9)] * 3 + [(3, 1, 0.1)] * 5
+    for minute, (n, label, score) in enumerate(schedule):
+        for part in range(3):  # the pane arrives in three batches
+            recs = [
+                Contribution(
+                    "ticker:X",
+                    "news",
+                    f"m{minute}-{part}-{i}",
+                    T0 + 60 * minute + 20 * part + i,
+                    label,
+                    score,
+                    0.0,
+                    "news[0]",
+                    offset + i,
+                )
+                for i in range(n // 3)
+            ]
+            offset += n // 3
+            apply_contributions(state, recs, 60, 7200)
+            events += evaluate_rules("ticker:X", state, (SURGE,), 60, 300)
+    assert [e.state for e in events] == ["firing", "resolved"]
+    assert events[1].at >= T0 + 60 * 39  # not before the burst's panes are over
+
+
+def test_a_backlog_in_one_batch_gives_the_same_alerts_as_pane_by_pane():
+    from stream.stages.alert import apply_and_evaluate
+
+    schedule = [(4, 1, 0.1)] * 35 + [(20, 0, -0.9)] * 3 + [(4, 1, 0.1)] * 10
+    recs, offset = [], 0
+    for minute, (n, label, score) in enumerate(schedule):
+        recs += [
+            Contribution(
+                "ticker:X",
+                "news",
+                f"m{minute}-{i}",
+                T0 + 60 * minute + i,
+                label,
+                score,
+                0.0,
+                "news[0]",
+                offset + i,
+            )
+            for i in range(n)
+        ]
+        offset += n
+    _, events = apply_and_evaluate("ticker:X", KeyState(), recs, (SURGE,), 60, 300, 7200)
+    assert [(e.state, e.at) for e in events] == [(e.state, e.at) for e in run((SURGE,), schedule)]
+    assert [e.state for e in events] == ["firing", "resolved"]

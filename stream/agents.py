@@ -14,7 +14,7 @@ import logging
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from prometheus_client import CollectorRegistry
 from exporters.metrics import Metrics
 from models.runtime import Classifier
 from stream.app import AppTopics
+from stream.changelog import read_changelog_partition
 from stream.records import DeadLetter, SourceRef
 from stream.settings import Settings
 from stream.stages.aggregate import Contribution, KeyState, contributions_of
@@ -65,6 +66,7 @@ class Worker:
         self._load_classifier = load_classifier or settings.model.load
         self._classifier: Classifier | None = None
         self._lock = asyncio.Lock()
+        self._synced: set[int] = set()  # windows partitions caught up since the last rebalance
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="finsentry-inference")
 
     # -- wiring -------------------------------------------------------------------------------
@@ -74,17 +76,56 @@ class Worker:
         @self.app.agent(t.news, name="score-news")
         async def news(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                await self.handle_inputs("news", events)
+                await self._retrying(self.handle_inputs, "news", events)
 
         @self.app.agent(t.transactions, name="score-transactions")
         async def transactions(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                await self.handle_inputs("transaction", events)
+                await self._retrying(self.handle_inputs, "transaction", events)
 
         @self.app.agent(t.contributions, name="windows")
         async def windows(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                await self.handle_contributions(events)
+                await self._retrying(self.handle_contributions, events)
+
+        @self.app.on_partitions_assigned.connect  # type: ignore[arg-type]
+        async def reset_sync(sender: Any, assigned: Any = None, **kwargs: Any) -> None:
+            self._synced.clear()
+
+    async def _retrying(self, handler: Callable[..., Awaitable[None]], *args: Any) -> None:
+        """Run a batch handler until it succeeds: faust acks a batch's offsets even when the
+        handler raises, so giving up would lose records. Backs off to 30 s, logs each failure."""
+        events = args[-1]
+        first = events[0].message if events else None
+        where = f"{first.topic}[{first.partition}]@{first.offset}" if first else "?"
+        delay = 0.5
+        while True:
+            try:
+                await handler(*args)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure: retry, never drop
+                log.error(
+                    "batch of %d from %s failed (%s: %s); retrying in %.1f s",
+                    len(events),
+                    where,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _catch_up(self, partition: int) -> None:
+        if partition in self._synced:
+            return
+        table = self.topics.windows
+        read = await read_changelog_partition(
+            self.settings.kafka, table.changelog_topic.get_topic_name(), partition, table.data
+        )
+        log.info("windows[%d]: caught up with %d changelog records", partition, read)
+        self._synced.add(partition)
 
     async def classifier(self) -> Classifier:
         async with self._lock:
@@ -122,7 +163,10 @@ class Worker:
         return items, rejects, payloads
 
     async def handle_inputs(self, kind: str, events: Sequence[Any]) -> None:
+        """One micro-batch; returns only once every output is acknowledged by the broker, so
+        the batch's offsets are never committed ahead of its scores (at-least-once)."""
         now = datetime.now(UTC)
+        pending: list[Any] = []
         self.metrics.consumed.labels(kind).inc(len(events))
         items, rejects, payloads = self._parse(kind, events, now)
         if items:
@@ -144,35 +188,47 @@ class Worker:
             rejects += [
                 DeadLetter("unscorable", why, ref, payloads[ref]) for ref, why in outcome.failed
             ]
-            await self._publish(kind, outcome, events)
+            pending += await self._publish(kind, outcome, events)
         for dead in rejects:
             self.metrics.rejected.labels(kind, dead.reason).inc()
             log.warning("rejected %s: %s (%s)", dead.source, dead.reason, dead.detail[:200])
-            await self.topics.dead_letters.send(
-                key=str(dead.source).encode(),
-                value=orjson.dumps({"kind": kind, **dead.to_wire(now)}),
+            pending.append(
+                await self.topics.dead_letters.send(
+                    key=str(dead.source).encode(),
+                    value=orjson.dumps({"kind": kind, **dead.to_wire(now)}),
+                )
             )
+        await asyncio.gather(*pending)
 
-    async def _publish(self, kind: str, outcome: ScoreOutcome, events: Sequence[Any]) -> None:
+    async def _publish(self, kind: str, outcome: ScoreOutcome, events: Sequence[Any]) -> list[Any]:
         partitions = self.settings.kafka.topics.partitions
         grouped: dict[int, list[list[Any]]] = defaultdict(list)
+        pending = []
         for scored in outcome.scored:
-            await self.topics.scored.send(
-                key=scored.id.encode(), value=orjson.dumps(scored.to_wire())
+            pending.append(
+                await self.topics.scored.send(
+                    key=scored.id.encode(), value=orjson.dumps(scored.to_wire())
+                )
             )
             self.metrics.scored.labels(kind, scored.label).inc()
             for c in contributions_of(scored):
                 grouped[partition_for(c.key, partitions)].append(c.to_wire())
         for partition, wires in grouped.items():
-            await self.topics.contributions.send(value=orjson.dumps(wires), partition=partition)
+            pending.append(
+                await self.topics.contributions.send(value=orjson.dumps(wires), partition=partition)
+            )
         sent = time.time()
         for event in events:
             stamp = getattr(event.message, "timestamp", None)
             if stamp:
                 self.metrics.e2e_seconds.labels(kind).observe(max(0.0, sent - stamp))
+        return pending
 
     # -- windows agent ------------------------------------------------------------------------
     async def handle_contributions(self, events: Sequence[Any]) -> None:
+        """Apply, evaluate, persist; the changelog writes and alerts are acknowledged before
+        the batch's offsets can be committed."""
+        pending: list[Any] = []
         by_key: dict[str, list[Contribution]] = defaultdict(list)
         partition_of: dict[str, int] = {}
         for event in events:
@@ -182,6 +238,8 @@ class Worker:
                 partition_of[c.key] = event.message.partition
         w = self.settings.windows
         table = self.topics.windows
+        for partition in set(partition_of.values()):
+            await self._catch_up(partition)
         for key, contributions in by_key.items():
             kb = key.encode()
             stored = table.data.get(kb)
@@ -202,7 +260,15 @@ class Worker:
                 continue
             value = orjson.dumps(state.to_dict())
             table.data[kb] = value
-            table.send_changelog(partition_of[key], kb, value, "raw", "raw")
+            pending.append(
+                await table.changelog_topic.send(
+                    key=kb,
+                    value=value,
+                    partition=partition_of[key],
+                    key_serializer="raw",
+                    value_serializer="raw",
+                )
+            )
             for alert in alerts:
                 self.metrics.alert_transitions.labels(alert.rule, alert.state).inc()
                 self.metrics.alert_firing.labels(alert.rule).inc(
@@ -211,4 +277,7 @@ class Worker:
                 log.info(
                     "alert %s %s on %s (value %.3f)", alert.rule, alert.state, key, alert.value
                 )
-                await self.topics.alerts.send(key=kb, value=orjson.dumps(alert.to_wire()))
+                pending.append(
+                    await self.topics.alerts.send(key=kb, value=orjson.dumps(alert.to_wire()))
+                )
+        await asyncio.gather(*pending)

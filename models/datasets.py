@@ -14,9 +14,10 @@ import numpy as np
 import orjson
 
 from models.errors import TrainingDataError
+from models.manifest import sha256_file
 from models.tasks import TaskSpec
 
-__all__ = ["LabelledTexts", "file_sha256", "load_labelled", "stratified_split"]
+__all__ = ["LabelledTexts", "load_labelled", "stratified_split"]
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,6 @@ class LabelledTexts:
         )
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _resolve_files(path: Path) -> list[Path]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in {".csv", ".jsonl", ".json"})
@@ -140,7 +133,7 @@ def load_labelled(path: Path, task: TaskSpec) -> LabelledTexts:
     labels: list[int] = []
     digest = hashlib.sha256()
     for file in _resolve_files(path):
-        digest.update(file_sha256(file).encode())
+        digest.update(sha256_file(file).encode())
         rows = _read_rows(file)
         if not rows:
             continue

@@ -23,6 +23,7 @@ from stream.sample import sample_feed
 from stream.settings import KafkaSettings, Settings
 from stream.stages.parse import parse_news
 from stream.stages.score import news_text
+from stream.tail import make_consumer
 
 __all__ = ["bench_stream"]
 
@@ -46,17 +47,8 @@ def _bare_rate(settings: Settings, records: list[dict[str, Any]]) -> float:
 async def _timestamps(
     kafka: KafkaSettings, topic: str, want: int, timeout_s: float
 ) -> dict[str, float]:
-    from aiokafka import AIOKafkaConsumer
 
-    from stream.app import client_kwargs
-
-    consumer = AIOKafkaConsumer(
-        topic,
-        **client_kwargs(kafka),
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
+    consumer = make_consumer(kafka, topic)
     await consumer.start()
     out: dict[str, float] = {}
     deadline = time.monotonic() + timeout_s

@@ -14,6 +14,7 @@ import time
 from collections.abc import MutableMapping
 
 from stream.settings import KafkaSettings
+from stream.tail import make_consumer
 
 __all__ = ["read_changelog_partition"]
 
@@ -28,17 +29,10 @@ async def read_changelog_partition(
     timeout_s: float = 60.0,
 ) -> int:
     """Load every record of ``topic[partition]`` into ``into`` (last value wins)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    from stream.app import client_kwargs
+    from aiokafka import TopicPartition
 
     tp = TopicPartition(topic, partition)
-    consumer = AIOKafkaConsumer(
-        **client_kwargs(kafka),
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = make_consumer(kafka)
     await consumer.start()
     read = 0
     try:

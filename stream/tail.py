@@ -11,7 +11,22 @@ import orjson
 
 from stream.settings import KafkaSettings
 
-__all__ = ["read_topic"]
+__all__ = ["make_consumer", "read_topic"]
+
+
+def make_consumer(kafka: KafkaSettings, *topics: str) -> Any:
+    """An aiokafka consumer outside any group, reading from the earliest offset."""
+    from aiokafka import AIOKafkaConsumer
+
+    from stream.app import client_kwargs
+
+    return AIOKafkaConsumer(
+        *topics,
+        **client_kwargs(kafka),
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
 
 
 async def read_topic_async(

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from stream.stages.aggregate import KeyState
-from stream.tail import read_topic
+from stream.tail import make_consumer, read_topic
 
 
 def scored_ids(kafka, expected: set[str], timeout_s: float = 120.0) -> list[dict[str, Any]]:
@@ -23,8 +23,6 @@ def scored_ids(kafka, expected: set[str], timeout_s: float = 120.0) -> list[dict
 
 def window_states(kafka) -> dict[str, KeyState]:
     """The latest persisted state of every topic key, read back from the changelog topic."""
-    from aiokafka import AIOKafkaConsumer  # noqa: F401 - read_topic uses it
-
     records = read_topic_raw(kafka, f"{kafka.group_id}-windows-changelog")
     return {k: KeyState.from_dict(v) for k, v in records.items()}
 
@@ -33,18 +31,9 @@ def read_topic_raw(kafka, topic: str, timeout_s: float = 8.0) -> dict[str, Any]:
     import asyncio
 
     import orjson
-    from aiokafka import AIOKafkaConsumer
-
-    from stream.app import client_kwargs
 
     async def run() -> dict[str, Any]:
-        consumer = AIOKafkaConsumer(
-            topic,
-            **client_kwargs(kafka),
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
+        consumer = make_consumer(kafka, topic)
         await consumer.start()
         latest: dict[str, Any] = {}
         try:

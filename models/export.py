@@ -74,7 +74,6 @@ def _classifier(manifest: Manifest, path: Path, variant: Variant) -> Classifier:
     return Classifier(
         manifest,
         ProviderChoice(session, variant, "CPUExecutionProvider", "export check"),
-        batch_size=64,
     )
 
 

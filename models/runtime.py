@@ -69,14 +69,19 @@ def _load_heads(path: Path, tasks: Sequence[str]) -> _Heads:
 class Classifier:
     """A shared encoder with one classification head per task."""
 
-    def __init__(self, manifest: Manifest, choice: ProviderChoice, batch_size: int = 32) -> None:
+    def __init__(
+        self, manifest: Manifest, choice: ProviderChoice, chunk_size: int | None = None
+    ) -> None:
         from tokenizers import Tokenizer
 
         self.manifest = manifest
         self.session = choice.session
         self.variant: Variant = choice.variant
         self.provider = choice.provider
-        self.batch_size = max(1, batch_size)
+        # Texts per ONNX run after sorting by length: small chunks waste little on padding,
+        # which pays on the CPU (32 headlines: 8 per run ~1.5x faster than 32); GPUs like more.
+        on_gpu = choice.provider != "CPUExecutionProvider"
+        self.chunk_size = max(1, chunk_size or (64 if on_gpu else 8))
         self.version = f"{manifest.name}@{manifest.version}/{choice.variant}"
         self.tokenizer = Tokenizer.from_file(str(manifest.path(manifest.tokenizer)))
         self.tokenizer.enable_truncation(manifest.max_length)
@@ -93,7 +98,7 @@ class Classifier:
         provider: Provider = "auto",
         variant: Variant | None = None,
         threads: int | None = None,
-        batch_size: int = 32,
+        chunk_size: int | None = None,
         cache_dir: Path | None = None,
     ) -> Classifier:
         manifest = Manifest.load(directory or shipped_model_dir())
@@ -109,7 +114,7 @@ class Classifier:
         log.info(
             "scoring with %s %s on the %s: %s", manifest.name, choice.variant, where, choice.reason
         )
-        return cls(manifest, choice, batch_size)
+        return cls(manifest, choice, chunk_size)
 
     def scorer(self, task: str) -> TaskScorer:
         if task not in self.manifest.tasks:
@@ -138,15 +143,15 @@ class Classifier:
         return (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
 
     def embed(self, ids: Sequence[Sequence[int]]) -> tuple[np.ndarray, list[str | None]]:
-        """Pooled embeddings in input order, length-bucketed in chunks of ``batch_size``.
+        """Pooled embeddings in input order, length-bucketed in chunks of ``chunk_size``.
 
         A chunk that fails is retried text by text; texts that still fail get an error.
         """
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.zeros((len(ids), self._hidden_size()), dtype=np.float32)
         errors: list[str | None] = [None] * len(ids)
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
+        for start in range(0, len(order), self.chunk_size):
+            chunk = order[start : start + self.chunk_size]
             try:
                 out[chunk] = self._run([ids[i] for i in chunk])
             except Exception as exc:  # noqa: BLE001 - isolate the bad text, keep the batch

@@ -22,7 +22,9 @@ class ModelSettings(BaseModel):
         None, description="None = fp16 on a GPU, int8 on the CPU"
     )
     threads: int | None = Field(2, ge=1, description="CPU inference threads; None = all cores")
-    batch_size: int = Field(32, ge=1, le=4096, description="texts per inference call")
+    chunk_size: int | None = Field(
+        None, ge=1, le=4096, description="texts per ONNX run, length-sorted; None: 8 CPU, 64 GPU"
+    )
     cache_dir: Path | None = Field(None, description="where derived GPU graphs are cached")
 
     def load(self) -> Classifier:
@@ -33,6 +35,6 @@ class ModelSettings(BaseModel):
             provider=self.provider,
             variant=self.variant,
             threads=self.threads,
-            batch_size=self.batch_size,
+            chunk_size=self.chunk_size,
             cache_dir=self.cache_dir,
         )

@@ -164,7 +164,12 @@ class Worker:
 
     async def handle_inputs(self, kind: str, events: Sequence[Any]) -> None:
         """One micro-batch; returns only once every output is acknowledged by the broker, so
-        the batch's offsets are never committed ahead of its scores (at-least-once)."""
+        the batch's offsets are never committed ahead of its scores (at-least-once).
+
+        Sends use ``force=True``: by default faust attaches a send to the *current* event and
+        publishes it when that event's offset commits, but a batch spans partitions, so the
+        other partitions' offsets could commit first and a kill -9 lost their scores.
+        """
         now = datetime.now(UTC)
         pending: list[Any] = []
         self.metrics.consumed.labels(kind).inc(len(events))
@@ -194,6 +199,7 @@ class Worker:
             log.warning("rejected %s: %s (%s)", dead.source, dead.reason, dead.detail[:200])
             pending.append(
                 await self.topics.dead_letters.send(
+                    force=True,
                     key=str(dead.source).encode(),
                     value=orjson.dumps({"kind": kind, **dead.to_wire(now)}),
                 )
@@ -207,7 +213,7 @@ class Worker:
         for scored in outcome.scored:
             pending.append(
                 await self.topics.scored.send(
-                    key=scored.id.encode(), value=orjson.dumps(scored.to_wire())
+                    force=True, key=scored.id.encode(), value=orjson.dumps(scored.to_wire())
                 )
             )
             self.metrics.scored.labels(kind, scored.label).inc()
@@ -215,7 +221,9 @@ class Worker:
                 grouped[partition_for(c.key, partitions)].append(c.to_wire())
         for partition, wires in grouped.items():
             pending.append(
-                await self.topics.contributions.send(value=orjson.dumps(wires), partition=partition)
+                await self.topics.contributions.send(
+                    force=True, value=orjson.dumps(wires), partition=partition
+                )
             )
         sent = time.time()
         for event in events:
@@ -262,6 +270,7 @@ class Worker:
             table.data[kb] = value
             pending.append(
                 await table.changelog_topic.send(
+                    force=True,
                     key=kb,
                     value=value,
                     partition=partition_of[key],
@@ -278,6 +287,8 @@ class Worker:
                     "alert %s %s on %s (value %.3f)", alert.rule, alert.state, key, alert.value
                 )
                 pending.append(
-                    await self.topics.alerts.send(key=kb, value=orjson.dumps(alert.to_wire()))
+                    await self.topics.alerts.send(
+                        force=True, key=kb, value=orjson.dumps(alert.to_wire())
+                    )
                 )
         await asyncio.gather(*pending)

@@ -148,6 +148,5 @@ async def _create(kafka: KafkaSettings, names: list[str], partitions: int) -> No
 
 def create_topics(kafka: KafkaSettings, names: list[str] | None = None) -> None:
     """Create finsentry's topics (or ``names``) with the configured partition count."""
-    t = kafka.topics
-    wanted = names or [t.news, t.transactions, t.scored, t.alerts, t.dead_letters, t.contributions]
-    asyncio.run(_create(kafka, wanted, t.partitions))
+    wanted = names or list(kafka.topics.by_role().values())
+    asyncio.run(_create(kafka, wanted, kafka.topics.partitions))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +35,19 @@ class TopicSettings(BaseModel):
     contributions: str = "finsentry.contributions"  # internal: per-topic window input
     partitions: int = Field(4, ge=1)
     replication_factor: int = Field(1, ge=1)
+
+    ROLES: ClassVar[tuple[str, ...]] = (
+        "news",
+        "transactions",
+        "scored",
+        "alerts",
+        "dead_letters",
+        "contributions",
+    )
+
+    def by_role(self) -> dict[str, str]:
+        """Topic name of each role (news, transactions, scored, ...)."""
+        return {role: getattr(self, role) for role in self.ROLES}
 
 
 class KafkaSettings(BaseModel):

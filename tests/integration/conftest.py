@@ -27,19 +27,7 @@ class Cluster:
 
     def __init__(self, broker: EmbeddedBroker, tmp: Path) -> None:
         suffix = uuid.uuid4().hex[:8]
-        topics = TopicSettings(
-            **{
-                name: f"t{suffix}.{name}"
-                for name in (
-                    "news",
-                    "transactions",
-                    "scored",
-                    "alerts",
-                    "dead_letters",
-                    "contributions",
-                )
-            }
-        )
+        topics = TopicSettings(**{role: f"t{suffix}.{role}" for role in TopicSettings.ROLES})
         self.kafka = KafkaSettings(
             bootstrap_servers=broker.bootstrap, group_id=f"g{suffix}", topics=topics
         )
@@ -50,17 +38,9 @@ class Cluster:
         create_topics(self.kafka)
 
     def env(self) -> dict[str, str]:
-        t = self.kafka.topics
         env = {
-            f"FINSENTRY_KAFKA__TOPICS__{name.upper()}": getattr(t, name)
-            for name in (
-                "news",
-                "transactions",
-                "scored",
-                "alerts",
-                "dead_letters",
-                "contributions",
-            )
+            f"FINSENTRY_KAFKA__TOPICS__{role.upper()}": name
+            for role, name in self.kafka.topics.by_role().items()
         }
         env["FINSENTRY_MODEL__THREADS"] = "2"
         if "FINSENTRY_TEST_MODEL_DIR" in os.environ:

@@ -31,8 +31,8 @@ from stream.records import DeadLetter, SourceRef
 from stream.settings import Settings
 from stream.stages.aggregate import Contribution, KeyState, contributions_of
 from stream.stages.alert import apply_and_evaluate, load_rules
-from stream.stages.parse import Rejected, parse_news, parse_transaction, redact_transaction_payload
-from stream.stages.score import ScoreOutcome, score_news, score_transactions
+from stream.stages.parse import ParsedBatch, parse_batch
+from stream.stages.score import TASK_OF_KIND, ScoreOutcome, score_records
 from stream.topics import Watchlist
 
 __all__ = ["Worker", "partition_for"]
@@ -139,28 +139,13 @@ class Worker:
         return self._classifier
 
     # -- input agents -------------------------------------------------------------------------
-    def _parse(
-        self, kind: str, events: Sequence[Any], now: datetime
-    ) -> tuple[list[tuple[Any, SourceRef]], list[DeadLetter], dict[SourceRef, bytes]]:
-        items: list[tuple[Any, SourceRef]] = []
-        rejects: list[DeadLetter] = []
-        payloads: dict[SourceRef, bytes] = {}
-        limits = self.settings.validation
+    def _parse(self, kind: str, events: Sequence[Any], now: datetime) -> ParsedBatch:
+        raws = []
         for event in events:
             msg = event.message
-            ref = SourceRef(msg.topic, msg.partition, msg.offset)
             raw = event.value if isinstance(event.value, bytes) else str(event.value).encode()
-            if kind == "news":
-                result: Any = parse_news(raw, limits, now)
-            else:
-                result = parse_transaction(raw, limits, now, self.account_key)
-                raw = redact_transaction_payload(raw, self.account_key)
-            payloads[ref] = raw
-            if isinstance(result, Rejected):
-                rejects.append(DeadLetter(result.reason, result.detail, ref, raw))
-            else:
-                items.append((result, ref))
-        return items, rejects, payloads
+            raws.append((raw, SourceRef(msg.topic, msg.partition, msg.offset)))
+        return parse_batch(kind, raws, self.settings.validation, now, self.account_key)
 
     async def handle_inputs(self, kind: str, events: Sequence[Any]) -> None:
         """One micro-batch; returns only once every output is acknowledged by the broker, so
@@ -173,21 +158,16 @@ class Worker:
         now = datetime.now(UTC)
         pending: list[Any] = []
         self.metrics.consumed.labels(kind).inc(len(events))
-        items, rejects, payloads = self._parse(kind, events, now)
+        parsed = self._parse(kind, events, now)
+        items, rejects, payloads = parsed.items, parsed.rejects, parsed.payloads
         if items:
             clf = await self.classifier()
-            task = "news" if kind == "news" else "transactions"
-            scorer = clf.scorer(task)
+            scorer = clf.scorer(TASK_OF_KIND[kind])
             started = time.perf_counter()
             loop = asyncio.get_running_loop()
-            if kind == "news":
-                outcome: ScoreOutcome = await loop.run_in_executor(
-                    self.executor, score_news, items, scorer, self.watchlist
-                )
-            else:
-                outcome = await loop.run_in_executor(
-                    self.executor, score_transactions, items, scorer
-                )
+            outcome: ScoreOutcome = await loop.run_in_executor(
+                self.executor, score_records, kind, items, scorer, self.watchlist
+            )
             self.metrics.inference_seconds.labels(kind).observe(time.perf_counter() - started)
             self.metrics.batch_size.labels(kind).observe(len(items))
             rejects += [

@@ -8,7 +8,7 @@ import typer
 
 from stream.settings import Settings
 
-__all__ = ["app", "main"]
+__all__ = ["app", "build", "main"]
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -28,10 +28,22 @@ def _setup(ctx: typer.Context) -> None:
     ctx.obj = settings
 
 
-def main() -> None:
-    from models.commands import register as register_models
-    from stream.commands import register as register_stream
+_registered: list[bool] = []
 
-    register_models(app, bench)
-    register_stream(app, bench)
-    app()
+
+def build() -> typer.Typer:
+    """The ``finsentry`` app with every command registered (once)."""
+    if not _registered:
+        from models.commands import register as register_models
+        from stream.commands import register as register_stream
+        from stream.rescore.commands import register as register_rescore
+
+        register_models(app, bench)
+        register_stream(app, bench)
+        register_rescore(app, bench)
+        _registered.append(True)
+    return app
+
+
+def main() -> None:
+    build()()

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -19,13 +20,15 @@ from typing import Any
 import orjson
 
 from models.text import mask_digits
-from stream.records import NewsItem, Transaction
+from stream.records import DeadLetter, NewsItem, SourceRef, Transaction
 from stream.settings import ValidationSettings
 
 __all__ = [
     "REASONS",
+    "ParsedBatch",
     "Rejected",
     "hash_account",
+    "parse_batch",
     "parse_news",
     "parse_transaction",
     "redact_transaction_payload",
@@ -201,3 +204,39 @@ def redact_transaction_payload(payload: bytes, account_key: bytes) -> bytes:
         return orjson.dumps(data)
     text = payload.decode("utf-8", errors="replace")
     return _LONG_DIGITS.sub(lambda m: "#" * len(m.group()), text).encode()
+
+
+@dataclass(slots=True)
+class ParsedBatch:
+    """A micro-batch after parsing: records to score, and dead letters with their payloads."""
+
+    items: list[tuple[Any, SourceRef]]
+    rejects: list[DeadLetter]
+    payloads: dict[SourceRef, bytes]  # redacted payload of every record, for later rejects
+
+
+def parse_batch(
+    kind: str,
+    raws: Sequence[tuple[bytes, SourceRef]],
+    limits: ValidationSettings,
+    now: datetime,
+    account_key: bytes,
+) -> ParsedBatch:
+    """Parse ``(payload, source)`` pairs of one kind (``news`` or ``transaction``).
+
+    The worker and ``finsentry rescore`` both call this; transaction payloads kept for dead
+    letters have their account hashed and digit runs masked.
+    """
+    out = ParsedBatch([], [], {})
+    for raw, ref in raws:
+        if kind == "news":
+            result: NewsItem | Transaction | Rejected = parse_news(raw, limits, now)
+        else:
+            result = parse_transaction(raw, limits, now, account_key)
+            raw = redact_transaction_payload(raw, account_key)
+        out.payloads[ref] = raw
+        if isinstance(result, Rejected):
+            out.rejects.append(DeadLetter(result.reason, result.detail, ref, raw))
+        else:
+            out.items.append((result, ref))
+    return out

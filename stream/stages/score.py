@@ -9,16 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from models.runtime import Score
 from models.transactions import render_transaction, usd_equivalent
 from stream.records import NewsItem, ScoredEvent, SourceRef, Transaction
 from stream.topics import Watchlist, news_topics, transaction_topics
 
-__all__ = ["BatchScorer", "ScoreOutcome", "news_text", "score_news", "score_transactions"]
+__all__ = [
+    "TASK_OF_KIND",
+    "BatchScorer",
+    "ScoreOutcome",
+    "model_texts",
+    "news_text",
+    "score_news",
+    "score_records",
+    "score_transactions",
+]
 
 BODY_CHARS = 600
+TASK_OF_KIND = {"news": "news", "transaction": "transactions"}  # record kind -> model task
 
 
 class BatchScorer(Protocol):
@@ -97,3 +107,24 @@ def score_transactions(
             )
         )
     return out
+
+
+def model_texts(kind: str, items: Sequence[tuple[Any, SourceRef]]) -> list[str]:
+    """The texts the model sees for parsed records of ``kind`` (news or transaction)."""
+    if kind == "news":
+        return [news_text(item) for item, _ in items]
+    return [render_transaction(tx) for tx, _ in items]
+
+
+def score_records(
+    kind: str,
+    items: Sequence[tuple[Any, SourceRef]],
+    scorer: BatchScorer,
+    watchlist: Watchlist,
+) -> ScoreOutcome:
+    """Score parsed records of ``kind``: the one entry point of the worker and rescore."""
+    if not items:
+        return ScoreOutcome()
+    if kind == "news":
+        return score_news(items, scorer, watchlist)
+    return score_transactions(items, scorer)

@@ -1,15 +1,53 @@
-"""The worker's Prometheus metrics, created once from a registry passed in."""
+"""The worker's Prometheus metrics, created once from a registry passed in.
+
+Every name carries its base unit (``_seconds``, ``_usd``, ``_records``) and counters end in
+``_total``. Labels are bounded: ``kind`` (news, transaction), ``reason`` (the parser's fixed
+list), ``rule`` (the rules file), ``topic`` (see ``TopicLabels``), ``window`` (tumbling,
+hopping), ``class`` (the model's labels), ``partition`` (the partition count).
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
-__all__ = ["Metrics"]
+__all__ = ["OTHER", "Metrics", "TopicLabels"]
 
+OTHER = "other"
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_DELIVERY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class TopicLabels:
+    """Bounded ``topic`` label values: the watchlist's tickers and sectors always, then the
+    first ``limit`` other topics seen (merchants, countries, ...), and ``other`` after that.
+    Account topics are never labels: they are per person and unbounded."""
+
+    def __init__(self, always: Iterable[str], limit: int) -> None:
+        self._always = frozenset(always)
+        self._limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def label(self, topic: str) -> str:
+        if topic in self._always or topic in self._seen:
+            return topic
+        if topic.startswith("account:"):
+            return OTHER
+        with self._lock:
+            if len(self._seen) < self._limit:
+                self._seen.add(topic)
+                return topic
+        return OTHER
+
+    def exported(self, topic: str) -> bool:
+        """Whether ``topic`` has its own window gauges (``other`` does not: a mean of
+        unrelated topics means nothing)."""
+        return self.label(topic) != OTHER
 
 
 @dataclass(frozen=True)
@@ -17,77 +55,155 @@ class Metrics:
     consumed: Counter
     scored: Counter
     rejected: Counter
+    dead_letters: Counter
+    last_record: Gauge
     duplicates: Counter
     late: Counter
+    topic_records: Counter
     batch_size: Histogram
     inference_seconds: Histogram
     e2e_seconds: Histogram
+    window_records: Gauge
+    window_mean_score: Gauge
+    window_class_records: Gauge
+    window_negative_share: Gauge
+    window_high_risk_share: Gauge
+    window_amount_usd: Gauge
     alert_transitions: Counter
     alert_firing: Gauge
+    deliveries: Counter
+    delivery_seconds: Histogram
+    delivery_queue: Gauge
+    consumer_lag: Gauge
     model: Info
 
     @classmethod
     def create(cls, registry: CollectorRegistry, prefix: str = "finsentry") -> Metrics:
-        p = prefix
+        p, r = prefix, registry
+        window = ["topic", "window"]
         return cls(
             consumed=Counter(
-                f"{p}_records_consumed",
-                "Records read from input topics",
-                ["kind"],
-                registry=registry,
+                f"{p}_records_consumed", "Records read from the input topics", ["kind"], registry=r
             ),
             scored=Counter(
-                f"{p}_records_scored",
-                "Records scored and published",
-                ["kind", "label"],
-                registry=registry,
+                f"{p}_records_scored", "Records scored and published", ["kind", "label"], registry=r
             ),
             rejected=Counter(
                 f"{p}_records_rejected",
-                "Records sent to the dead-letter topic, by reason",
+                "Records rejected (parse, validation or scoring), by reason",
                 ["kind", "reason"],
-                registry=registry,
+                registry=r,
+            ),
+            dead_letters=Counter(
+                f"{p}_dead_letters_published",
+                "Dead letters acknowledged by the broker",
+                ["kind"],
+                registry=r,
+            ),
+            last_record=Gauge(
+                f"{p}_last_record_timestamp_seconds",
+                "Wall time of the last input batch",
+                ["kind"],
+                registry=r,
             ),
             duplicates=Counter(
                 f"{p}_window_duplicates_skipped",
-                "Redelivered contributions skipped by the windows",
-                registry=registry,
+                "Redelivered contributions the windows skipped",
+                registry=r,
             ),
             late=Counter(
-                f"{p}_window_late_records", "Records older than window retention", registry=registry
+                f"{p}_window_late_records",
+                "Records older than the window retention (counted, not windowed)",
+                registry=r,
+            ),
+            topic_records=Counter(
+                f"{p}_topic_records", "Scored records per topic", ["kind", "topic"], registry=r
             ),
             batch_size=Histogram(
                 f"{p}_inference_batch_size",
                 "Texts per inference call",
                 ["kind"],
                 buckets=_BATCH_BUCKETS,
-                registry=registry,
+                registry=r,
             ),
             inference_seconds=Histogram(
-                f"{p}_inference_seconds",
+                f"{p}_inference_duration_seconds",
                 "Wall time of one inference call",
                 ["kind"],
                 buckets=_LATENCY_BUCKETS,
-                registry=registry,
+                registry=r,
             ),
             e2e_seconds=Histogram(
                 f"{p}_produce_to_scored_seconds",
                 "From the input record's Kafka timestamp to its score sent",
                 ["kind"],
                 buckets=_LATENCY_BUCKETS,
-                registry=registry,
+                registry=r,
+            ),
+            window_records=Gauge(
+                f"{p}_window_records", "Records in the topic's latest window", window, registry=r
+            ),
+            window_mean_score=Gauge(
+                f"{p}_window_mean_score",
+                "Mean signed score in the topic's latest window "
+                "(news: P(pos)-P(neg); transactions: expected risk)",
+                window,
+                registry=r,
+            ),
+            window_class_records=Gauge(
+                f"{p}_window_class_records",
+                "Records per predicted class in the latest window",
+                [*window, "class"],
+                registry=r,
+            ),
+            window_negative_share=Gauge(
+                f"{p}_window_negative_share",
+                "Share of negative news in the latest window",
+                window,
+                registry=r,
+            ),
+            window_high_risk_share=Gauge(
+                f"{p}_window_high_risk_share",
+                "Share of high-risk transactions in the latest window",
+                window,
+                registry=r,
+            ),
+            window_amount_usd=Gauge(
+                f"{p}_window_amount_usd",
+                "Transaction amount (USD) in the latest window",
+                window,
+                registry=r,
             ),
             alert_transitions=Counter(
-                f"{p}_alert_transitions",
-                "Alert state changes",
-                ["rule", "state"],
-                registry=registry,
+                f"{p}_alert_transitions", "Alert state changes", ["rule", "state"], registry=r
             ),
             alert_firing=Gauge(
-                f"{p}_alerts_firing",
-                "Alerts currently firing, by rule",
-                ["rule"],
-                registry=registry,
+                f"{p}_alert_firing",
+                "1 while a rule fires on a topic",
+                ["rule", "topic"],
+                registry=r,
             ),
-            model=Info(f"{p}_model", "The model serving scores", registry=registry),
+            deliveries=Counter(
+                f"{p}_alert_deliveries",
+                "Alert pushes by receiver and outcome (ok, retried, failed, dropped)",
+                ["receiver", "outcome"],
+                registry=r,
+            ),
+            delivery_seconds=Histogram(
+                f"{p}_alert_delivery_duration_seconds",
+                "Time of one alert push",
+                ["receiver"],
+                buckets=_DELIVERY_BUCKETS,
+                registry=r,
+            ),
+            delivery_queue=Gauge(
+                f"{p}_alert_delivery_queue_length", "Alerts waiting to be pushed", registry=r
+            ),
+            consumer_lag=Gauge(
+                f"{p}_consumer_lag_records",
+                "Fetched high-water mark minus committed offset",
+                ["topic", "partition"],
+                registry=r,
+            ),
+            model=Info(f"{p}_model", "The model serving scores", registry=r),
         )

@@ -23,10 +23,13 @@ import faust
 import orjson
 from prometheus_client import CollectorRegistry
 
-from exporters.metrics import Metrics
+from exporters.delivery import AlertSender
+from exporters.http import Health
+from exporters.metrics import Metrics, TopicLabels
 from models.runtime import Classifier
 from stream.app import AppTopics
 from stream.changelog import read_changelog_partition
+from stream.observe import export_lag, export_windows
 from stream.records import DeadLetter, SourceRef
 from stream.settings import Settings
 from stream.stages.aggregate import Contribution, KeyState, contributions_of
@@ -61,6 +64,24 @@ class Worker:
         self.topics = topics
         self.metrics = Metrics.create(registry)
         self.watchlist = Watchlist.load(settings.alerts.watchlist_file)
+        self.labels = TopicLabels(
+            [f"ticker:{t}" for t in self.watchlist.sectors]
+            + [f"sector:{s}" for s in set(self.watchlist.sectors.values()) if s],
+            settings.metrics.max_topics,
+        )
+        self.health = Health()
+        d = settings.delivery
+        self.sender = AlertSender(
+            self.metrics,
+            alertmanager_url=d.alertmanager_url,
+            webhook_url=d.webhook_url,
+            webhook_token=d.webhook_token.get_secret_value() if d.webhook_token else None,
+            timeout_s=d.timeout_s,
+            max_attempts=d.max_attempts,
+            backoff_s=d.backoff_s,
+            queue_size=d.queue_size,
+            resend_s=d.resend_s,
+        )
         self.rules = load_rules(settings.alerts.rules_file)
         self.account_key = settings.pii.account_hash_key.get_secret_value().encode()
         self._load_classifier = load_classifier or settings.model.load
@@ -91,6 +112,18 @@ class Worker:
         @self.app.on_partitions_assigned.connect  # type: ignore[arg-type]
         async def reset_sync(sender: Any, assigned: Any = None, **kwargs: Any) -> None:
             self._synced.clear()
+            self.health.assigned_partitions = len(assigned or ())
+
+        roles = {name: role for role, name in s.kafka.topics.by_role().items()}
+
+        @self.app.timer(s.metrics.lag_interval_s)
+        async def observe() -> None:
+            self.health.beat()
+            export_lag(self.metrics, self.app.consumer, roles)
+
+        @self.app.task
+        async def deliver_alerts() -> None:
+            await self.sender.run()
 
     async def _retrying(self, handler: Callable[..., Awaitable[None]], *args: Any) -> None:
         """Run a batch handler until it succeeds: faust acks a batch's offsets even when the
@@ -136,6 +169,7 @@ class Worker:
                 self.metrics.model.info(
                     {"version": clf.version, "variant": clf.variant, "provider": clf.provider}
                 )
+                self.health.model_loaded = True
         return self._classifier
 
     # -- input agents -------------------------------------------------------------------------
@@ -158,6 +192,7 @@ class Worker:
         now = datetime.now(UTC)
         pending: list[Any] = []
         self.metrics.consumed.labels(kind).inc(len(events))
+        self.metrics.last_record.labels(kind).set(time.time())
         parsed = self._parse(kind, events, now)
         items, rejects, payloads = parsed.items, parsed.rejects, parsed.payloads
         if items:
@@ -185,6 +220,8 @@ class Worker:
                 )
             )
         await asyncio.gather(*pending)
+        if rejects:
+            self.metrics.dead_letters.labels(kind).inc(len(rejects))
 
     async def _publish(self, kind: str, outcome: ScoreOutcome, events: Sequence[Any]) -> list[Any]:
         partitions = self.settings.kafka.topics.partitions
@@ -199,6 +236,7 @@ class Worker:
             self.metrics.scored.labels(kind, scored.label).inc()
             for c in contributions_of(scored):
                 grouped[partition_for(c.key, partitions)].append(c.to_wire())
+                self.metrics.topic_records.labels(kind, self.labels.label(c.key)).inc()
         for partition, wires in grouped.items():
             pending.append(
                 await self.topics.contributions.send(
@@ -258,17 +296,18 @@ class Worker:
                     value_serializer="raw",
                 )
             )
+            export_windows(self.metrics, self.labels, key, state, w.tumbling_s, w.hopping_s)
             for alert in alerts:
                 self.metrics.alert_transitions.labels(alert.rule, alert.state).inc()
-                self.metrics.alert_firing.labels(alert.rule).inc(
-                    1 if alert.state == "firing" else -1
+                self.metrics.alert_firing.labels(alert.rule, self.labels.label(key)).set(
+                    1 if alert.state == "firing" else 0
                 )
                 log.info(
                     "alert %s %s on %s (value %.3f)", alert.rule, alert.state, key, alert.value
                 )
+                wire = alert.to_wire()
                 pending.append(
-                    await self.topics.alerts.send(
-                        force=True, key=kb, value=orjson.dumps(alert.to_wire())
-                    )
+                    await self.topics.alerts.send(force=True, key=kb, value=orjson.dumps(wire))
                 )
+                self.sender.submit(wire)
         await asyncio.gather(*pending)

@@ -23,8 +23,9 @@ console = Console(stderr=True)
 def run_worker(settings: Settings) -> None:
     """Run the faust worker in this process until stopped."""
     import faust
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import CollectorRegistry
 
+    from exporters.http import serve
     from models.errors import ModelError
     from stream.agents import Worker
     from stream.app import create_app
@@ -36,8 +37,7 @@ def run_worker(settings: Settings) -> None:
     worker = Worker(settings, app, topics, registry)
     worker.register()
     if settings.metrics.port:
-        start_http_server(settings.metrics.port, settings.metrics.host, registry=registry)
-        log.info("metrics on http://%s:%d/metrics", settings.metrics.host, settings.metrics.port)
+        serve(registry, worker.health, settings.metrics.host, settings.metrics.port)
 
     @app.task
     async def load_model() -> None:
@@ -45,6 +45,7 @@ def run_worker(settings: Settings) -> None:
             await worker.classifier()
         except ModelError as exc:
             log.error("cannot load the model: %s", exc)
+            worker.health.problem = f"model not loaded: {exc}"
             raise
 
     faust.Worker(
@@ -63,17 +64,40 @@ def worker_cmd(ctx: typer.Context) -> None:
 
 def produce_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="JSONL file, one record per line")],
+    file: Annotated[Path | None, typer.Argument(help="JSONL file, one record per line")] = None,
     topic: Annotated[str, typer.Option(help="news, transactions, or a topic name")] = "news",
+    sample_minutes: Annotated[
+        int | None,
+        typer.Option(help="instead of a file: the demo's sample feed (news and transactions)"),
+    ] = None,
 ) -> None:
-    """Replay a JSONL file into a topic."""
+    """Replay a JSONL file into a topic (or the sample feed into both input topics)."""
+    import orjson
+
+    from stream.broker import create_topics
     from stream.produce import produce, read_jsonl
+    from stream.sample import sample_feed
     from stream.topics import Watchlist
 
     settings: Settings = ctx.obj
-    name = getattr(settings.kafka.topics, topic, topic)
+    t = settings.kafka.topics
     try:
         watchlist = Watchlist.load(settings.alerts.watchlist_file)
+        if sample_minutes is not None:
+            create_topics(settings.kafka)
+            feed = sample_feed(minutes=sample_minutes)
+            news = produce(settings.kafka, t.news, [orjson.dumps(r) for r in feed.news], watchlist)
+            txs = produce(
+                settings.kafka, t.transactions, [orjson.dumps(r) for r in feed.transactions]
+            )
+            console.print(
+                f"sent {news} news to {t.news} and {txs} transactions to {t.transactions}"
+            )
+            return
+        if file is None:
+            console.print("[red]error:[/red] give a JSONL file or --sample-minutes")
+            raise typer.Exit(2)
+        name = getattr(t, topic, topic)
         count = produce(settings.kafka, name, read_jsonl(file), watchlist)
     except (StreamError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -145,6 +169,18 @@ def bench_stream_cmd(
     console.print(f"wrote {json_out}")
 
 
+def dashboards_cmd(
+    out: Annotated[Path, typer.Option(help="where Grafana provisions dashboards from")] = Path(
+        "deploy/grafana/dashboards"
+    ),
+) -> None:
+    """Write the Grafana dashboards (built in code) as JSON."""
+    from exporters.dashboards import write_dashboards
+
+    for path in write_dashboards(out):
+        console.print(f"wrote {path}")
+
+
 def register(app: typer.Typer, bench: typer.Typer | None = None) -> None:
     if bench is not None:
         bench.command("stream")(bench_stream_cmd)
@@ -152,3 +188,4 @@ def register(app: typer.Typer, bench: typer.Typer | None = None) -> None:
     app.command("worker")(worker_cmd)
     app.command("produce")(produce_cmd)
     app.command("demo")(demo_cmd)
+    app.command("dashboards")(dashboards_cmd)

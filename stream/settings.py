@@ -12,6 +12,7 @@ from models.settings import ModelSettings
 
 __all__ = [
     "AlertSettings",
+    "DeliverySettings",
     "KafkaSettings",
     "MetricsSettings",
     "PiiSettings",
@@ -93,7 +94,25 @@ class PiiSettings(BaseModel):
 class MetricsSettings(BaseModel):
     model_config = _FROZEN
     host: str = "127.0.0.1"
-    port: int = Field(9464, ge=0, le=65535)
+    port: int = Field(9464, ge=0, le=65535, description="/metrics, /healthz, /readyz; 0 = off")
+    max_topics: int = Field(
+        200, ge=0, description="topic label values beyond the watchlist; the rest are 'other'"
+    )
+    lag_interval_s: float = Field(5.0, gt=0, description="consumer-lag gauge refresh")
+
+
+class DeliverySettings(BaseModel):
+    """Where alert transitions are pushed besides the alerts topic (both optional)."""
+
+    model_config = _FROZEN
+    alertmanager_url: str | None = Field(None, description="e.g. http://alertmanager:9093")
+    webhook_url: str | None = Field(None, description="generic JSON webhook (POST)")
+    webhook_token: SecretStr | None = Field(None, description="sent as a Bearer token")
+    timeout_s: float = Field(5.0, gt=0)
+    max_attempts: int = Field(5, ge=1, description="tries per alert and receiver")
+    backoff_s: float = Field(0.5, gt=0, description="first retry delay; doubles, max 30 s")
+    queue_size: int = Field(1000, ge=1, description="pending alerts; the oldest drop when full")
+    resend_s: float = Field(60.0, gt=0, description="re-push firing alerts to Alertmanager")
 
 
 class Settings(BaseSettings):
@@ -111,5 +130,6 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     batch_max: int = Field(64, ge=1, description="records per micro-batch")
     batch_within_s: float = Field(0.2, gt=0, description="longest wait to fill a micro-batch")

@@ -1,0 +1,173 @@
+"""Grafana dashboards as code (grafana-foundation-sdk); ``finsentry dashboards`` writes the
+JSON that ``deploy/grafana/dashboards/`` commits and Grafana provisions.
+
+Every panel query uses only finsentry's metrics and ``up``; ``$topic`` and
+``$__rate_interval`` are the only template variables (the integration test substitutes them and
+runs every query against a real Prometheus).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from grafana_foundation_sdk.builders import dashboard, prometheus, stat, table, timeseries
+from grafana_foundation_sdk.builders.statetimeline import Panel as StatePanel
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import DataSourceRef, GridPos
+
+__all__ = ["DATASOURCE_UID", "build_dashboards", "panel_queries", "write_dashboards"]
+
+DATASOURCE_UID = "finsentry-prometheus"
+_DS = DataSourceRef(type_val="prometheus", uid=DATASOURCE_UID)
+_RATE = "[$__rate_interval]"
+
+
+def _query(expr: str, legend: str = "", ref: str = "A", instant: bool = False) -> Any:
+    q = prometheus.Dataquery().expr(expr).legend_format(legend).ref_id(ref)
+    return q.instant() if instant else q.range()
+
+
+def _ts(title: str, unit: str, *queries: Any, x: int = 0, y: int = 0, w: int = 12) -> Any:
+    panel = timeseries.Panel().title(title).datasource(_DS).unit(unit)
+    for q in queries:
+        panel = panel.with_target(q)
+    return panel.grid_pos(GridPos(h=8, w=w, x=x, y=y))
+
+
+def _topic_variable(regex: str) -> Any:
+    return (
+        dashboard.QueryVariable("topic")
+        .label("topic")
+        .datasource(_DS)
+        .query(f'label_values(finsentry_window_records{{topic=~"{regex}"}}, topic)')
+        .multi(True)
+        .include_all(True)
+        .all_value(regex)
+    )
+
+
+def _overview() -> Any:
+    q = _query
+    return (
+        dashboard.Dashboard("finsentry — overview")
+        .uid("finsentry-overview")
+        .tags(["finsentry"])
+        .refresh("10s")
+        .time("now-1h", "now")
+        .with_panel(_ts("Records consumed / s", "reqps",
+            q(f"sum by (kind) (rate(finsentry_records_consumed_total{_RATE}))", "{{kind}}")))
+        .with_panel(_ts("Records scored / s by label", "reqps",
+            q(f"sum by (kind, label) (rate(finsentry_records_scored_total{_RATE}))",
+              "{{kind}} {{label}}"), x=12))
+        .with_panel(_ts("Produce → scored latency", "s",
+            q("histogram_quantile(0.5, sum by (le, kind) "
+              f"(rate(finsentry_produce_to_scored_seconds_bucket{_RATE})))", "p50 {{kind}}"),
+            q("histogram_quantile(0.99, sum by (le, kind) "
+              f"(rate(finsentry_produce_to_scored_seconds_bucket{_RATE})))", "p99 {{kind}}", "B"),
+            y=8))
+        .with_panel(_ts("Inference: p99 per call and mean batch", "s",
+            q("histogram_quantile(0.99, sum by (le, kind) "
+              f"(rate(finsentry_inference_duration_seconds_bucket{_RATE})))", "p99 {{kind}}"),
+            q(f"sum by (kind) (rate(finsentry_inference_batch_size_sum{_RATE})) / sum by (kind) "
+              f"(rate(finsentry_inference_batch_size_count{_RATE}))", "batch {{kind}}", "B"),
+            x=12, y=8))
+        .with_panel(_ts("Consumer lag (records)", "short",
+            q("sum by (topic) (finsentry_consumer_lag_records)", "{{topic}}"), y=16))
+        .with_panel(_ts("Rejected / s by reason (dead letters)", "reqps",
+            q(f"sum by (kind, reason) (rate(finsentry_records_rejected_total{_RATE}))",
+              "{{kind}} {{reason}}"), x=12, y=16))
+        .with_panel(stat.Panel().title("Workers up").datasource(_DS)
+            .with_target(q('sum(up{job="finsentry"})', instant=True))
+            .grid_pos(GridPos(h=5, w=6, x=0, y=24)))
+        .with_panel(table.Panel().title("Model and execution provider").datasource(_DS)
+            .with_target(q("finsentry_model_info", instant=True))
+            .grid_pos(GridPos(h=5, w=18, x=6, y=24)))
+        .with_panel(_ts("Alert pushes / s by outcome", "reqps",
+            q(f"sum by (receiver, outcome) (rate(finsentry_alert_deliveries_total{_RATE}))",
+              "{{receiver}} {{outcome}}"), y=29, w=24))
+    )  # fmt: skip
+
+
+def _sentiment() -> Any:
+    q = _query
+    sel = 'topic=~"$topic"'
+    return (
+        dashboard.Dashboard("finsentry — news sentiment")
+        .uid("finsentry-sentiment")
+        .tags(["finsentry"])
+        .refresh("10s")
+        .time("now-1h", "now")
+        .with_variable(_topic_variable("(ticker|sector|topic):.*"))
+        .with_panel(_ts("Mean signed score (hopping window)", "short",
+            q(f'finsentry_window_mean_score{{window="hopping", {sel}}}', "{{topic}}")))
+        .with_panel(_ts("Negative share (hopping window)", "percentunit",
+            q(f'finsentry_window_negative_share{{window="hopping", {sel}}}', "{{topic}}"),
+            x=12))
+        .with_panel(_ts("Class counts (latest pane)", "short",
+            q(f'sum by (class) (finsentry_window_class_records{{window="tumbling", {sel}, '
+              'class=~"negative|neutral|positive"})', "{{class}}"), y=8))
+        .with_panel(_ts("News per minute by topic", "short",
+            q(f'sum by (topic) (rate(finsentry_topic_records_total{{kind="news", {sel}}}{_RATE}))'
+              " * 60", "{{topic}}"), x=12, y=8))
+        .with_panel(StatePanel().title("Alert state (1 = firing)").datasource(_DS)
+            .with_target(q('max by (rule, topic) (finsentry_alert_firing{rule=~'
+                           '"negative_surge|sentiment_drop"})', "{{rule}} {{topic}}"))
+            .grid_pos(GridPos(h=8, w=24, x=0, y=16)))
+    )  # fmt: skip
+
+
+def _transactions() -> Any:
+    q = _query
+    sel = 'topic=~"$topic"'
+    return (
+        dashboard.Dashboard("finsentry — transaction risk")
+        .uid("finsentry-transactions")
+        .tags(["finsentry"])
+        .refresh("10s")
+        .time("now-1h", "now")
+        .with_variable(_topic_variable("(merchant|country):.*"))
+        .with_panel(_ts("High-risk share (hopping window)", "percentunit",
+            q(f'finsentry_window_high_risk_share{{window="hopping", {sel}}}', "{{topic}}")))
+        .with_panel(_ts("Mean expected risk (hopping window)", "short",
+            q(f'finsentry_window_mean_score{{window="hopping", {sel}}}', "{{topic}}"), x=12))
+        .with_panel(_ts("Amount in the latest pane (USD)", "currencyUSD",
+            q(f'finsentry_window_amount_usd{{window="tumbling", {sel}}}', "{{topic}}"), y=8))
+        .with_panel(_ts("Risk classes (latest pane)", "short",
+            q(f'sum by (class) (finsentry_window_class_records{{window="tumbling", {sel}, '
+              'class=~"low|medium|high"})', "{{class}}"), x=12, y=8))
+        .with_panel(StatePanel().title("Risk-spike alerts (1 = firing)").datasource(_DS)
+            .with_target(q('max by (topic) (finsentry_alert_firing{rule="risk_spike"})',
+                           "{{topic}}"))
+            .grid_pos(GridPos(h=8, w=24, x=0, y=16)))
+    )  # fmt: skip
+
+
+def build_dashboards() -> dict[str, dict[str, Any]]:
+    """File name -> dashboard JSON model."""
+    encoder = JSONEncoder(sort_keys=True)
+    out = {}
+    for builder in (_overview(), _sentiment(), _transactions()):
+        model = orjson.loads(encoder.encode(builder.build()))
+        out[f"{model['uid']}.json"] = model
+    return out
+
+
+def panel_queries(model: dict[str, Any]) -> list[tuple[str, str]]:
+    """(panel title, PromQL expression) of every target of a dashboard."""
+    return [
+        (panel["title"], target["expr"])
+        for panel in model.get("panels", [])
+        for target in panel.get("targets", [])
+    ]
+
+
+def write_dashboards(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, model in build_dashboards().items():
+        path = directory / name
+        path.write_bytes(orjson.dumps(model, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+        paths.append(path)
+    return paths

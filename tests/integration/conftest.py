@@ -35,6 +35,7 @@ class Cluster:
         self.broker = broker
         self.tmp = tmp
         self.workers: list[tuple[subprocess.Popen[bytes], int, Path]] = []
+        self.extra_env: dict[str, str] = {}
         create_topics(self.kafka)
 
     def env(self) -> dict[str, str]:
@@ -45,7 +46,7 @@ class Cluster:
         env["FINSENTRY_MODEL__THREADS"] = "2"
         if "FINSENTRY_TEST_MODEL_DIR" in os.environ:
             env["FINSENTRY_MODEL__DIR"] = os.environ["FINSENTRY_TEST_MODEL_DIR"]
-        return env
+        return {**env, **self.extra_env}
 
     def start_worker(self) -> tuple[subprocess.Popen[bytes], int, Path]:
         port = free_port()

@@ -8,6 +8,7 @@ from typing import Any
 
 import faust
 
+from stream.faust_fix import App as FixedApp
 from stream.settings import KafkaSettings, Settings
 
 __all__ = ["AppTopics", "client_kwargs", "create_app"]
@@ -64,7 +65,7 @@ class AppTopics:
 def create_app(settings: Settings) -> tuple[faust.App, AppTopics]:
     kafka = settings.kafka
     t = kafka.topics
-    app = faust.App(
+    app = FixedApp(
         kafka.group_id,
         broker=f"kafka://{kafka.bootstrap_servers.replace(',', ';kafka://')}",
         broker_credentials=_credentials(kafka),

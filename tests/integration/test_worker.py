@@ -104,13 +104,6 @@ def test_malformed_records_land_in_dead_letters_with_reasons(cluster):
     assert metric(port, "finsentry_records_rejected_total", {"reason": "bad_amount"}) == 1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN BUG (issue 3, open): after kill -9 mid-backlog some records are missing from "
-    "the scored topic in about half the runs, although every send is forced, awaited for the "
-    "broker's ack before the batch is acked, and failed batches are retried. Not yet found "
-    "whether faust's offset commit (gaps, take_events) or the broker loses them.",
-)
 def test_kill_9_mid_backlog_loses_nothing_and_does_not_inflate_windows(cluster):
     feed = sample_feed(minutes=40, seed=5, news_per_min=30, tx_per_min=40)
     proc, port, _ = cluster.start_worker()

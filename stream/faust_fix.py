@@ -1,0 +1,168 @@
+"""Fixes for faust-streaming 0.15.3's consumer, which can skip records around a rebalance.
+
+Seen here with kill -9 and restarts (the embedded broker rebalances a starting worker twice,
+both times with generation 1, so faust's generation checks do not fire):
+
+1. ``_drain_messages`` records a message as *read* even when a rebalance suspended the flow
+   before it was handed over; re-fetched messages at or below the read offset are dropped.
+2. ``getmany`` silently discards fetched records of partitions that are not active at that
+   moment, although the fetch position has moved past them.
+3. A stream *skips and acks* the events queued when a rebalance starts; their offsets are
+   then committed although they were never processed.
+
+Each left a hole in a partition: the records never reached the scored topic, or were
+processed later than records after them, so the windows (which skip any offset at or below
+the highest one applied per source partition) dropped them as duplicates.
+
+This consumer delivers each partition's records in offset order without holes: a record past
+the next expected offset makes it seek back to that offset (a gap that is still there after
+a few seeks is real, e.g. transaction markers, and is accepted); a record below it was already
+delivered and is not delivered again; an offset counts as read only once handed over; and
+acks that arrive while the flow is suspended are not committed (the new assignment fetches
+those records again from the committed offset: at-least-once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import faust
+from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+__all__ = ["App", "Consumer", "Transport"]
+
+log = logging.getLogger(__name__)
+
+_GAP_SEEKS = 3  # seeks back to a missing offset before the gap is taken as real
+
+
+class Consumer(faust_aiokafka.Consumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._next: dict[Any, int] = {}  # tp -> next offset to hand over
+        self._hole_seeks: dict[Any, tuple[int, int]] = {}  # tp -> (missing offset, seeks)
+
+    # -- positions ---------------------------------------------------------------------------
+    async def perform_seek(self) -> None:
+        await super().perform_seek()
+        self._reset_positions()
+
+    async def seek(self, partition: Any, offset: int) -> None:
+        await super().seek(partition, offset)
+        self._next[partition] = offset
+        self._hole_seeks.pop(partition, None)
+
+    def _reset_positions(self) -> None:
+        """After a seek to the committed offsets, expect each partition to restart there."""
+        earliest = self.app.conf.consumer_auto_offset_reset == "earliest"
+        self._next = {
+            tp: off if off is not None else 0
+            for tp, off in self._read_offset.items()
+            if off is not None or earliest
+        }
+        self._hole_seeks.clear()
+
+    async def on_partitions_revoked(self, revoked: set[Any]) -> None:
+        for tp in revoked:
+            self._next.pop(tp, None)
+            self._hole_seeks.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
+
+    # -- acks --------------------------------------------------------------------------------
+    def ack(self, message: Any) -> bool:
+        if self.app.flow_control.is_active():
+            return bool(super().ack(message))
+        # A rebalance is under way: streams skip (and ack) the events they still hold. Do not
+        # commit these offsets; the next assignment fetches them again from the commit.
+        message.acked = True
+        self._unacked_messages.discard(message)
+        return False
+
+    # -- fetch loop --------------------------------------------------------------------------
+    def _admit(self, tp: Any, offset: int, ordered: bool) -> str:
+        """``deliver``, ``duplicate`` (already handed over), ``hole`` (seek back first) or
+        ``gap`` (offsets that do not exist: deliver, and let commits pass the gap)."""
+        expected = self._next.get(tp)
+        if not ordered or expected is None or offset == expected:
+            return "deliver"
+        if offset < expected:
+            return "duplicate"
+        missing, seeks = self._hole_seeks.get(tp, (expected, 0))
+        if missing == expected and seeks >= _GAP_SEEKS:
+            log.warning(
+                "%s: offsets %d..%d do not exist; going on at %d", tp, expected, offset - 1, offset
+            )
+            self._hole_seeks.pop(tp, None)
+            return "gap"
+        self._hole_seeks[tp] = (expected, seeks + 1 if missing == expected else 1)
+        return "hole"
+
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - a long loop
+        callback = self.callback
+        consumer_should_stop = self._stopped.is_set
+        fetcher_should_stop = fetcher._stopped.is_set
+        set_read_offset = self._read_offset.__setitem__
+        commit_every = self._commit_every
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        since_yield = 0
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                self.diag.set_flag(CONSUMER_FETCHING)
+                ait = self.getmany(timeout=1.0)
+                await self.sleep(0)
+                if self.should_stop:
+                    continue
+                reseek: dict[Any, int] = {}
+                async for tp, message in ait:
+                    since_yield += 1
+                    if since_yield > 100:
+                        await asyncio.sleep(0)
+                        since_yield = 0
+                    if tp in reseek:
+                        continue  # the rest of this fetch is past the hole too
+                    offset = message.offset
+                    verdict = self._admit(tp, offset, acks_enabled_for(message.topic))
+                    if verdict == "duplicate":
+                        continue
+                    if verdict == "hole":
+                        reseek[tp] = self._next[tp]
+                        continue
+                    if verdict == "gap":
+                        await self._add_gap(tp, self._next[tp], offset - 1)
+                    if commit_every is not None and self._n_acked >= commit_every:
+                        self._n_acked = 0
+                        await self.commit()
+                    delivery = callback(message)
+                    results = await self.wait_first(delivery, self.suspend_flow.wait())
+                    if results.stopped or delivery not in results.done:
+                        break  # the flow was suspended first: not handed over, not read
+                    set_read_offset(tp, offset)
+                    self._next[tp] = offset + 1
+                for tp, offset in reseek.items():
+                    log.info("%s: records skipped upstream; fetching again from %d", tp, offset)
+                    await super().seek(tp, offset)
+                self.diag.unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                return
+            raise
+        finally:
+            self.diag.unset_flag(CONSUMER_FETCHING)
+
+
+class Transport(faust_aiokafka.Transport):
+    Consumer = Consumer
+
+
+class App(faust.App):
+    """``faust.App`` whose consumer is the fixed one above."""
+
+    def _new_transport(self) -> Any:
+        return Transport(self.conf.broker_consumer, self)

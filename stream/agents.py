@@ -34,6 +34,7 @@ from stream.records import DeadLetter, SourceRef
 from stream.settings import Settings
 from stream.stages.aggregate import Contribution, KeyState, contributions_of
 from stream.stages.alert import apply_and_evaluate, load_rules
+from stream.stages.offsets import Ranges, runs, union
 from stream.stages.parse import ParsedBatch, parse_batch
 from stream.stages.score import TASK_OF_KIND, ScoreOutcome, score_records
 from stream.topics import Watchlist
@@ -120,6 +121,9 @@ class Worker:
         async def observe() -> None:
             self.health.beat()
             export_lag(self.metrics, self.app.consumer, roles)
+            unstick = getattr(self.app.consumer, "unstick", None)
+            if unstick is not None:
+                await unstick(s.metrics.lag_interval_s * 3)
 
         @self.app.task
         async def deliver_alerts() -> None:
@@ -237,10 +241,20 @@ class Worker:
             for c in contributions_of(scored):
                 grouped[partition_for(c.key, partitions)].append(c.to_wire())
                 self.metrics.topic_records.labels(kind, self.labels.label(c.key)).inc()
-        for partition, wires in grouped.items():
+        # Every windows partition hears of every batch, with the source offsets it covered:
+        # the windows remember them as ranges (see ``stages.offsets``).
+        covered: dict[str, list[int]] = defaultdict(list)
+        for event in events:
+            covered[f"{event.message.topic}[{event.message.partition}]"].append(
+                event.message.offset
+            )
+        runs_by_source = {source: runs(offsets) for source, offsets in covered.items()}
+        for partition in range(partitions):
             pending.append(
                 await self.topics.contributions.send(
-                    force=True, value=orjson.dumps(wires), partition=partition
+                    force=True,
+                    value=orjson.dumps({"c": grouped.get(partition, []), "r": runs_by_source}),
+                    partition=partition,
                 )
             )
         sent = time.time()
@@ -257,11 +271,17 @@ class Worker:
         pending: list[Any] = []
         by_key: dict[str, list[Contribution]] = defaultdict(list)
         partition_of: dict[str, int] = {}
+        covered: dict[int, dict[str, Ranges]] = defaultdict(dict)  # partition -> source ranges
         for event in events:
-            for raw in orjson.loads(event.value):
+            body = orjson.loads(event.value)
+            partition = event.message.partition
+            for raw in body["c"]:
                 c = Contribution.from_wire(raw)
                 by_key[c.key].append(c)
-                partition_of[c.key] = event.message.partition
+                partition_of[c.key] = partition
+            seen = covered[partition]
+            for source, ranges in body["r"].items():
+                seen[source] = union(seen.get(source, []), ranges)
         w = self.settings.windows
         table = self.topics.windows
         for partition in set(partition_of.values()):
@@ -279,6 +299,7 @@ class Worker:
                 w.hopping_s,
                 w.retention_s,
                 self.settings.alerts.sample_ids,
+                covered[partition_of[key]],
             )
             self.metrics.duplicates.inc(result.duplicates)
             self.metrics.late.inc(result.late)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import faust
@@ -44,6 +45,7 @@ class Consumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self._next: dict[Any, int] = {}  # tp -> next offset to hand over
         self._hole_seeks: dict[Any, tuple[int, int]] = {}  # tp -> (missing offset, seeks)
+        self._stuck_since: dict[Any, tuple[int, float]] = {}  # tp -> (committed, first seen)
 
     # -- positions ---------------------------------------------------------------------------
     async def perform_seek(self) -> None:
@@ -70,6 +72,36 @@ class Consumer(faust_aiokafka.Consumer):
             self._next.pop(tp, None)
             self._hole_seeks.pop(tp, None)
         await super().on_partitions_revoked(revoked)
+
+    async def unstick(self, stale_s: float) -> list[Any]:
+        """Fetch again from the committed offset of partitions whose commit is held back by
+        records that were acked *after* it for ``stale_s`` seconds: the records at the commit
+        were lost on the way to the stream and would otherwise only come back after a
+        restart. Returns the partitions sought back."""
+        now = time.monotonic()
+        sought = []
+        for tp, acked in list(self._acked.items()):
+            committed = self._committed_offset.get(tp)
+            if not acked or committed is None or min(acked) <= committed + 1:
+                self._stuck_since.pop(tp, None)
+                continue
+            since = self._stuck_since.setdefault(tp, (committed, now))
+            if since[0] != committed:
+                self._stuck_since[tp] = (committed, now)
+            elif now - since[1] >= stale_s:
+                log.warning(
+                    "%s: offsets %d..%d were never processed although later ones were; "
+                    "fetching again from %d",
+                    tp,
+                    committed,
+                    min(acked) - 1,
+                    committed,
+                )
+                await super().seek(tp, committed)
+                self._next[tp] = committed
+                self._stuck_since.pop(tp, None)
+                sought.append(tp)
+        return sought
 
     # -- acks --------------------------------------------------------------------------------
     def ack(self, message: Any) -> bool:

@@ -18,6 +18,7 @@ from stream.records import ScoredEvent
 from stream.settings import WindowSettings
 from stream.stages.aggregate import Contribution, KeyState, contributions_of, hopping, tumbling
 from stream.stages.alert import AlertEvent, AlertRule, apply_and_evaluate
+from stream.stages.offsets import runs
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -124,9 +125,12 @@ class Backtest:
     def add(self, events: Sequence[ScoredEvent]) -> tuple[list[dict[str, Any]], list[AlertEvent]]:
         """Apply a chunk's scored events; returns finished window rows and alert transitions."""
         by_key: dict[str, list[Contribution]] = defaultdict(list)
+        offsets: dict[str, list[int]] = defaultdict(list)
         for event in events:
+            offsets[f"{event.source.topic}[{event.source.partition}]"].append(event.source.offset)
             for c in contributions_of(event):
                 by_key[c.key].append(c)
+        covered = {source: runs(found) for source, found in offsets.items()}
         w = self.windows
         rows: list[dict[str, Any]] = []
         alerts: list[AlertEvent] = []
@@ -141,6 +145,7 @@ class Backtest:
                 w.hopping_s,
                 w.retention_s,
                 self.sample_ids,
+                covered,
             )
             alerts += fired
             rows += self._rows(key, state, state.max_ts - w.tumbling_s)

@@ -2,9 +2,10 @@
 
 State is kept per topic key as one-``tumbling_s`` panes (event time); a tumbling window is one
 pane and a hopping window is the sum of the panes it covers, so each record touches one pane
-per topic. Each key's state also records, per source partition, the highest source offset
-already applied: a record redelivered after a crash (at-least-once) has an offset at or below
-it and is skipped, so window counts are never inflated. The state is plain data so the worker
+per topic. Each key's state also records, per source partition, the source offsets already
+applied (merged ranges, see ``offsets``): a record redelivered after a crash (at-least-once),
+in whatever order, is skipped, so window counts are never inflated, and a record processed
+late is still counted. The state is plain data so the worker
 can persist it (changelog) together with the offsets in one write.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stream.records import ScoredEvent
+from stream.stages.offsets import Ranges, add_range, contains, union
 
 __all__ = [
     "Contribution",
@@ -105,7 +107,7 @@ class Pane:
 class KeyState:
     kind: str = ""
     panes: dict[int, Pane] = field(default_factory=dict)
-    applied: dict[str, int] = field(default_factory=dict)
+    applied: dict[str, Ranges] = field(default_factory=dict)  # source -> offset ranges
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_ts: float = -math.inf
 
@@ -131,7 +133,10 @@ class KeyState:
         return cls(
             raw.get("kind", ""),
             panes,
-            dict(raw.get("applied", {})),
+            {
+                source: [[0, int(v)]] if isinstance(v, int) else [list(r) for r in v]
+                for source, v in raw.get("applied", {}).items()
+            },
             dict(raw.get("alerts", {})),
             -math.inf if max_ts is None else max_ts,
         )
@@ -150,14 +155,21 @@ def apply_contributions(
     pane_s: int,
     retention_s: int,
     sample_ids: int = 5,
+    covered: dict[str, Ranges] | None = None,
 ) -> ApplyResult:
-    """Add contributions to ``state`` in place, skipping any already applied (by offset)."""
+    """Add contributions to ``state`` in place, skipping any whose source offset was applied.
+
+    ``covered``: source offsets whose records are all in ``contributions`` or were applied
+    before (the input batches these contributions came from); remembering them keeps the
+    applied set a few merged ranges although this key sees only some of the offsets.
+    """
     applied = duplicates = late = 0
     for c in contributions:
-        if c.offset <= state.applied.get(c.source, -1):
+        ranges = state.applied.get(c.source, [])
+        if contains(ranges, c.offset):
             duplicates += 1
             continue
-        state.applied[c.source] = c.offset
+        state.applied[c.source] = add_range(ranges, c.offset, c.offset)
         state.kind = c.kind
         if c.ts < state.max_ts - retention_s:
             late += 1  # older than anything kept: counted, not windowed
@@ -175,6 +187,8 @@ def apply_contributions(
             pane.flagged_ids.append(c.id)
         state.max_ts = max(state.max_ts, c.ts)
         applied += 1
+    for source, ranges in (covered or {}).items():
+        state.applied[source] = union(state.applied.get(source, []), ranges)
     horizon = state.max_ts - retention_s
     for start in [s for s in state.panes if s + pane_s <= horizon]:
         del state.panes[start]

@@ -33,6 +33,7 @@ from stream.stages.aggregate import (
     hopping,
     tumbling,
 )
+from stream.stages.offsets import Ranges, union
 
 __all__ = ["AlertEvent", "AlertRule", "apply_and_evaluate", "evaluate_rules", "load_rules"]
 
@@ -238,11 +239,13 @@ def apply_and_evaluate(
     hop_s: int,
     retention_s: int,
     sample_ids: int = 5,
+    covered: dict[str, Ranges] | None = None,
 ) -> tuple[ApplyResult, list[AlertEvent]]:
     """Apply a key's contributions pane by pane, evaluating the rules after each pane.
 
     A batch can span several minutes of event time (a backlog); evaluating only at its end
-    would look at the last, partial pane and miss a surge in the middle.
+    would look at the last, partial pane and miss a surge in the middle. ``covered``: see
+    ``apply_contributions``.
     """
     applied = duplicates = late = 0
     events: list[AlertEvent] = []
@@ -263,4 +266,6 @@ def apply_and_evaluate(
         if result.applied:
             events += evaluate_rules(key, state, rules, pane_s, hop_s)
         start = end
+    for source, ranges in (covered or {}).items():
+        state.applied[source] = union(state.applied.get(source, []), ranges)
     return ApplyResult(applied, duplicates, late), events

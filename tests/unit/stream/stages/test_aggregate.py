@@ -41,6 +41,29 @@ def test_redelivered_records_are_not_counted_twice():
     assert tumbling(state, T0, 60).count == 15
 
 
+def test_records_processed_out_of_order_are_counted_once():
+    # offsets 20..29 were processed before 10..19 (a hole left upstream, filled later)
+    state = KeyState()
+    apply_contributions(state, [c(i, T0 + i) for i in range(10)], 60, 3600)
+    apply_contributions(state, [c(i, T0 + i) for i in range(20, 30)], 60, 3600)
+    late = apply_contributions(state, [c(i, T0 + i) for i in range(10, 20)], 60, 3600)
+    assert late.applied == 10  # not mistaken for duplicates
+    again = apply_contributions(state, [c(i, T0 + i) for i in range(30)], 60, 3600)
+    assert (again.applied, again.duplicates) == (0, 30)
+    assert tumbling(state, T0, 60).count == 30
+    assert state.applied == {"news[0]": [[0, 29]]}
+
+
+def test_covered_batches_keep_the_applied_set_small():
+    state = KeyState()
+    for batch in range(50):  # this key has one record in each batch of 64 offsets
+        lo = batch * 64
+        apply_contributions(
+            state, [c(lo + 7, T0 + batch)], 60, 3600, covered={"news[0]": [[lo, lo + 63]]}
+        )
+    assert state.applied == {"news[0]": [[0, 50 * 64 - 1]]}
+
+
 def test_offsets_are_tracked_per_source_partition():
     state = KeyState()
     apply_contributions(

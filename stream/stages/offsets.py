@@ -1,0 +1,58 @@
+"""Sets of source offsets as sorted, disjoint, inclusive ``[lo, hi]`` ranges.
+
+The windows remember which source offsets they have applied as ranges: a batch of contiguous
+offsets is one range, and consecutive batches merge, so the set stays a handful of ranges
+however long the stream runs, and a record redelivered in any order is recognised.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+
+__all__ = ["Ranges", "add_range", "contains", "runs", "union"]
+
+Ranges = list[list[int]]  # [[lo, hi], ...] sorted, disjoint, not adjacent
+
+
+def contains(ranges: Ranges, offset: int) -> bool:
+    i = bisect_right(ranges, [offset, float("inf")]) - 1
+    return i >= 0 and ranges[i][0] <= offset <= ranges[i][1]
+
+
+def add_range(ranges: Ranges, lo: int, hi: int) -> Ranges:
+    """``ranges`` with ``[lo, hi]`` added (merging overlapping and adjacent ranges)."""
+    out: Ranges = []
+    placed = False
+    for a, b in ranges:
+        if b + 1 < lo:
+            out.append([a, b])
+        elif hi + 1 < a:
+            if not placed:
+                out.append([lo, hi])
+                placed = True
+            out.append([a, b])
+        else:
+            lo, hi = min(lo, a), max(hi, b)
+    if not placed:
+        out.append([lo, hi])
+        out.sort()
+    return out
+
+
+def union(left: Ranges, right: Iterable[list[int]]) -> Ranges:
+    out = [list(r) for r in left]
+    for lo, hi in right:
+        out = add_range(out, lo, hi)
+    return out
+
+
+def runs(offsets: Iterable[int]) -> Ranges:
+    """Contiguous runs of a collection of offsets."""
+    out: Ranges = []
+    for offset in sorted(set(offsets)):
+        if out and offset == out[-1][1] + 1:
+            out[-1][1] = offset
+        else:
+            out.append([offset, offset])
+    return out

@@ -48,14 +48,18 @@ def _topic_variable(regex: str) -> Any:
     )
 
 
+def _board(title: str, uid: str, topic_regex: str | None = None) -> Any:
+    """A finsentry dashboard: tag, refresh, last hour, and the ``$topic`` variable if any."""
+    board = (
+        dashboard.Dashboard(title).uid(uid).tags(["finsentry"]).refresh("10s").time("now-1h", "now")
+    )
+    return board.with_variable(_topic_variable(topic_regex)) if topic_regex else board
+
+
 def _overview() -> Any:
     q = _query
     return (
-        dashboard.Dashboard("finsentry — overview")
-        .uid("finsentry-overview")
-        .tags(["finsentry"])
-        .refresh("10s")
-        .time("now-1h", "now")
+        _board("finsentry — overview", "finsentry-overview")
         .with_panel(_ts("Records consumed / s", "reqps",
             q(f"sum by (kind) (rate(finsentry_records_consumed_total{_RATE}))", "{{kind}}")))
         .with_panel(_ts("Records scored / s by label", "reqps",
@@ -94,12 +98,7 @@ def _sentiment() -> Any:
     q = _query
     sel = 'topic=~"$topic"'
     return (
-        dashboard.Dashboard("finsentry — news sentiment")
-        .uid("finsentry-sentiment")
-        .tags(["finsentry"])
-        .refresh("10s")
-        .time("now-1h", "now")
-        .with_variable(_topic_variable("(ticker|sector|topic):.*"))
+        _board("finsentry — news sentiment", "finsentry-sentiment", "(ticker|sector|topic):.*")
         .with_panel(_ts("Mean signed score (hopping window)", "short",
             q(f'finsentry_window_mean_score{{window="hopping", {sel}}}', "{{topic}}")))
         .with_panel(_ts("Negative share (hopping window)", "percentunit",
@@ -122,12 +121,7 @@ def _transactions() -> Any:
     q = _query
     sel = 'topic=~"$topic"'
     return (
-        dashboard.Dashboard("finsentry — transaction risk")
-        .uid("finsentry-transactions")
-        .tags(["finsentry"])
-        .refresh("10s")
-        .time("now-1h", "now")
-        .with_variable(_topic_variable("(merchant|country):.*"))
+        _board("finsentry — transaction risk", "finsentry-transactions", "(merchant|country):.*")
         .with_panel(_ts("High-risk share (hopping window)", "percentunit",
             q(f'finsentry_window_high_risk_share{{window="hopping", {sel}}}', "{{topic}}")))
         .with_panel(_ts("Mean expected risk (hopping window)", "short",

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -230,6 +230,7 @@ class Worker:
     async def _publish(self, kind: str, outcome: ScoreOutcome, events: Sequence[Any]) -> list[Any]:
         partitions = self.settings.kafka.topics.partitions
         grouped: dict[int, list[list[Any]]] = defaultdict(list)
+        per_topic: Counter[str] = Counter()
         pending = []
         for scored in outcome.scored:
             pending.append(
@@ -240,7 +241,9 @@ class Worker:
             self.metrics.scored.labels(kind, scored.label).inc()
             for c in contributions_of(scored):
                 grouped[partition_for(c.key, partitions)].append(c.to_wire())
-                self.metrics.topic_records.labels(kind, self.labels.label(c.key)).inc()
+                per_topic[self.labels.label(c.key)] += 1
+        for topic, n in per_topic.items():
+            self.metrics.topic_records.labels(kind, topic).inc(n)
         # Every windows partition hears of every batch, with the source offsets it covered:
         # the windows remember them as ranges (see ``stages.offsets``).
         covered: dict[str, list[int]] = defaultdict(list)

@@ -14,20 +14,6 @@ from exporters.metrics import Metrics
 
 from .monitoring import alertmanager, wait_for
 
-ALERT = {
-    "alert_id": "negative_surge:ticker:JPM:1:firing",
-    "rule": "negative_surge",
-    "topic": "ticker:JPM",
-    "state": "firing",
-    "severity": "critical",
-    "at": "2026-11-23T09:00:00+00:00",
-    "value": 6.2,
-    "fire_threshold": 4.0,
-    "clear_threshold": 1.0,
-    "window": {"start": "a", "end": "b", "count": 12},
-    "sample_ids": ["n1", "n2"],
-}
-
 
 def _am_alerts(url: str) -> list[dict]:
     try:
@@ -36,7 +22,7 @@ def _am_alerts(url: str) -> list[dict]:
         return []
 
 
-def test_real_alertmanager_receives_then_outage_is_retried_and_counted(tmp_path):
+def test_real_alertmanager_receives_then_outage_is_retried_and_counted(tmp_path, alert_wire):
     metrics = Metrics.create(CollectorRegistry())
     count = lambda outcome: metrics.deliveries.labels("alertmanager", outcome)._value.get()  # noqa: E731
     am = alertmanager(tmp_path)
@@ -47,7 +33,7 @@ def test_real_alertmanager_receives_then_outage_is_retried_and_counted(tmp_path)
     async def scenario() -> float:
         nonlocal ticks
         task = asyncio.create_task(sender.run())
-        sender.submit(ALERT)
+        sender.submit(alert_wire)
         while count("ok") < 1:
             await asyncio.sleep(0.05)
         got = wait_for(lambda: [a for a in _am_alerts(url)
@@ -58,7 +44,7 @@ def test_real_alertmanager_receives_then_outage_is_retried_and_counted(tmp_path)
 
         am.__exit__(None, None, None)  # Alertmanager goes down
         started = time.perf_counter()
-        sender.submit({**ALERT, "alert_id": "second", "topic": "ticker:GS"})
+        sender.submit({**alert_wire, "alert_id": "second", "topic": "ticker:GS"})
         submit_s = time.perf_counter() - started
         while count("failed") < 1:
             ticks += 1  # the "stream": keeps running while the sender retries

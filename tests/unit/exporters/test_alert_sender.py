@@ -11,20 +11,6 @@ from prometheus_client import CollectorRegistry
 from exporters.delivery import AlertSender, alertmanager_payload, safe_url
 from exporters.metrics import Metrics
 
-ALERT = {
-    "alert_id": "negative_surge:ticker:JPM:1:firing",
-    "rule": "negative_surge",
-    "topic": "ticker:JPM",
-    "state": "firing",
-    "severity": "critical",
-    "at": "2026-11-23T09:00:00+00:00",
-    "value": 6.2,
-    "fire_threshold": 4.0,
-    "clear_threshold": 1.0,
-    "window": {"start": "a", "end": "b", "count": 12},
-    "sample_ids": ["n1", "n2"],
-}
-
 
 def _count(metrics: Metrics, receiver: str, outcome: str) -> float:
     return metrics.deliveries.labels(receiver, outcome)._value.get()
@@ -41,7 +27,7 @@ def _sender(handler, **kw) -> tuple[AlertSender, Metrics, list[float]]:
     return sender, metrics, sleeps
 
 
-def test_retries_with_backoff_then_succeeds_and_sends_the_token():
+def test_retries_with_backoff_then_succeeds_and_sends_the_token(alert_wire):
     calls: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -51,7 +37,7 @@ def test_retries_with_backoff_then_succeeds_and_sends_the_token():
     sender, metrics, sleeps = _sender(
         handler, webhook_url="https://hooks.example/x", webhook_token="s3cret", max_attempts=5
     )
-    sender.submit(ALERT)
+    sender.submit(alert_wire)
     asyncio.run(sender.drain())
     assert len(calls) == 3 and sleeps == [0.5, 1.0]
     assert calls[-1].headers["authorization"] == "Bearer s3cret"
@@ -59,7 +45,7 @@ def test_retries_with_backoff_then_succeeds_and_sends_the_token():
     assert _count(metrics, "webhook", "ok") == 1
 
 
-def test_gives_up_counts_the_failure_and_never_logs_secrets(caplog):
+def test_gives_up_counts_the_failure_and_never_logs_secrets(caplog, alert_wire):
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
@@ -69,7 +55,7 @@ def test_gives_up_counts_the_failure_and_never_logs_secrets(caplog):
         webhook_token="s3cret",
         max_attempts=3,
     )
-    sender.submit(ALERT)
+    sender.submit(alert_wire)
     with caplog.at_level(logging.DEBUG):
         asyncio.run(sender.drain())
     assert _count(metrics, "webhook", "failed") == 1
@@ -80,24 +66,24 @@ def test_gives_up_counts_the_failure_and_never_logs_secrets(caplog):
         assert secret not in text
 
 
-def test_a_full_queue_drops_the_oldest_and_counts_it():
+def test_a_full_queue_drops_the_oldest_and_counts_it(alert_wire):
     sender, metrics, _ = _sender(
         lambda r: httpx.Response(200), alertmanager_url="http://am:9093", queue_size=2
     )
     for i in range(5):
-        sender.submit({**ALERT, "alert_id": f"a{i}"})
+        sender.submit({**alert_wire, "alert_id": f"a{i}"})
     assert _count(metrics, "alertmanager", "dropped") == 3
     assert metrics.delivery_queue._value.get() == 2
 
 
-def test_alertmanager_payload():
-    payload = alertmanager_payload(ALERT, 180)
+def test_alertmanager_payload(alert_wire):
+    payload = alertmanager_payload(alert_wire, 180)
     assert payload["labels"]["alertname"] == "finsentry_negative_surge"
     assert payload["labels"]["topic"] == "ticker:JPM"
     # event time ahead of the wall clock is clamped: Alertmanager refuses starts after ends
     assert payload["startsAt"] <= payload["endsAt"]
-    past = alertmanager_payload({**ALERT, "at": "2026-01-01T00:00:00+00:00"}, 180)
+    past = alertmanager_payload({**alert_wire, "at": "2026-01-01T00:00:00+00:00"}, 180)
     assert past["startsAt"] == "2026-01-01T00:00:00+00:00"
-    resolved = alertmanager_payload({**ALERT, "state": "resolved"}, 180)
+    resolved = alertmanager_payload({**alert_wire, "state": "resolved"}, 180)
     assert resolved["endsAt"] < payload["endsAt"]
     assert safe_url("https://u:p@h:8443/a/b?token=x#f") == "https://h:8443/a/b"

@@ -95,12 +95,15 @@ class Worker:
     def register(self) -> None:
         s, t = self.settings, self.topics
 
-        @self.app.agent(t.news, name="score-news")
+        # Several actors per input agent: while one batch waits for its broker acks the next
+        # is scored. Offsets still commit only up to the oldest unfinished batch (faust acks a
+        # batch after its handler returns, and commits the contiguous acked prefix).
+        @self.app.agent(t.news, name="score-news", concurrency=s.batches_in_flight)
         async def news(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
                 await self._retrying(self.handle_inputs, "news", events)
 
-        @self.app.agent(t.transactions, name="score-transactions")
+        @self.app.agent(t.transactions, name="score-transactions", concurrency=s.batches_in_flight)
         async def transactions(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
                 await self._retrying(self.handle_inputs, "transaction", events)

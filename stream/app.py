@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ssl
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -70,6 +72,8 @@ def create_app(settings: Settings) -> tuple[faust.App, AppTopics]:
         broker=f"kafka://{kafka.bootstrap_servers.replace(',', ';kafka://')}",
         broker_credentials=_credentials(kafka),
         store="memory://",
+        # faust makes a data dir even for memory tables; keep it out of the working directory
+        datadir=Path(tempfile.gettempdir()) / f"finsentry-{kafka.group_id}-data",
         topic_partitions=t.partitions,
         topic_replication_factor=t.replication_factor,
         topic_allow_declare=True,

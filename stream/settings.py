@@ -133,3 +133,10 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     batch_max: int = Field(64, ge=1, description="records per micro-batch")
     batch_within_s: float = Field(0.2, gt=0, description="longest wait to fill a micro-batch")
+    batches_in_flight: int = Field(
+        2,
+        ge=1,
+        le=8,
+        description="micro-batches per input agent in flight at once: one is scored while "
+        "the previous one's outputs are being acknowledged",
+    )

@@ -27,6 +27,7 @@ __all__ = [
     "apply_contributions",
     "contributions_of",
     "hopping",
+    "pane_value",
     "tumbling",
 ]
 
@@ -247,6 +248,30 @@ def _stats(state: KeyState, start: int, end: int, pane_s: int) -> WindowStats:
         sum(p.amount_usd for p in panes),
         tuple(i for p in panes for i in p.flagged_ids),
     )
+
+
+def pane_value(state: KeyState, pane_start: int, metric: str) -> float:
+    """``tumbling(...).metric(metric) or 0.0`` for one pane, without building the stats (the
+    surge rule reads 30 past panes per key per batch: this is the worker's hottest loop)."""
+    p = state.panes.get(pane_start)
+    if p is None or not p.count:
+        return 0.0
+    if metric == "count":
+        return float(p.count)
+    if metric == "mean_score":
+        return p.score_sum / p.count
+    if metric == "negative_count":
+        return float(p.classes[0])
+    if metric == "negative_share":
+        return p.classes[0] / p.count
+    if metric == "high_risk_count":
+        return float(p.classes[2])
+    if metric == "high_risk_share":
+        return p.classes[2] / p.count
+    if metric == "amount_usd":
+        return p.amount_usd
+    msg = f"unknown window metric {metric!r}"
+    raise KeyError(msg)
 
 
 def tumbling(state: KeyState, pane_start: int, pane_s: int) -> WindowStats:

@@ -31,6 +31,7 @@ from stream.stages.aggregate import (
     WindowStats,
     apply_contributions,
     hopping,
+    pane_value,
     tumbling,
 )
 from stream.stages.offsets import Ranges, union
@@ -148,8 +149,7 @@ def _surge(
 ) -> tuple[float, WindowStats, tuple[float, float]]:
     window = tumbling(state, pane, pane_s)
     history = [
-        tumbling(state, pane - k * pane_s, pane_s).metric(rule.metric) or 0.0
-        for k in range(1, rule.baseline_panes + 1)
+        pane_value(state, pane - k * pane_s, rule.metric) for k in range(1, rule.baseline_panes + 1)
     ]
     mean = sum(history) / len(history)
     std = math.sqrt(sum((h - mean) ** 2 for h in history) / len(history))

@@ -2,7 +2,14 @@ import random
 
 import pytest
 
-from stream.stages.aggregate import Contribution, KeyState, apply_contributions, hopping, tumbling
+from stream.stages.aggregate import (
+    Contribution,
+    KeyState,
+    apply_contributions,
+    hopping,
+    pane_value,
+    tumbling,
+)
 
 T0 = 1_700_000_040  # a pane boundary for 60 s panes
 
@@ -28,6 +35,33 @@ def test_tumbling_and_hopping_match_a_naive_reference():
     end_pane = T0 + 840
     ref = [r for r in records if end_pane + 60 - 300 <= r.ts < end_pane + 60]
     assert hopping(state, end_pane, 60, 300).count == len(ref)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "count",
+        "mean_score",
+        "negative_count",
+        "negative_share",
+        "high_risk_count",
+        "high_risk_share",
+        "amount_usd",
+    ],
+)
+def test_pane_value_matches_the_full_window_stats(metric):
+    rng = random.Random(5)
+    records = [
+        c(i, T0 + rng.uniform(0, 600), rng.randrange(3), rng.uniform(-1, 1)) for i in range(80)
+    ]
+    state = KeyState()
+    apply_contributions(state, records, 60, 3600)
+    for pane in range(T0 - 120, T0 + 720, 60):  # empty panes before and after included
+        assert pane_value(state, pane, metric) == pytest.approx(
+            tumbling(state, pane, 60).metric(metric) or 0.0
+        )
+    with pytest.raises(KeyError, match="unknown window metric"):
+        pane_value(state, T0, "median")
 
 
 def test_redelivered_records_are_not_counted_twice():

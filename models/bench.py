@@ -33,24 +33,71 @@ class BenchRow:
     p99_ms: float
     batches: int
     ratio_vs_torch: float | None = None
+    ratio_vs_int8: float | None = None
 
 
 def _time(
     fn: Callable[[Sequence[str]], Any], texts: Sequence[str], batch: int, seconds: float
-) -> tuple[float, list[float]]:
-    fn(texts[:batch])  # warm-up
+) -> list[float]:
+    """Per-batch latencies of ``fn`` over ``texts`` for about ``seconds`` (at least 3 batches)."""
     lat: list[float] = []
-    done, start = 0, time.perf_counter()
+    start = time.perf_counter()
     while True:
         for i in range(0, len(texts) - batch + 1, batch):
             t0 = time.perf_counter()
             fn(texts[i : i + batch])
             lat.append(time.perf_counter() - t0)
-            done += batch
-            if time.perf_counter() - start > seconds and len(lat) >= 5:
-                return done / sum(lat), lat
+            if time.perf_counter() - start > seconds and len(lat) >= 3:
+                return lat
         if not lat:
-            return 0.0, lat
+            return lat
+
+
+def _interleaved(
+    engines: Sequence[tuple[str, Callable[[Sequence[str]], Any]]],
+    texts: Sequence[str],
+    batch: int,
+    seconds: float,
+    rounds: int,
+) -> list[BenchRow]:
+    """Time the engines in turn, ``rounds`` times, so a noisy neighbour hits them alike.
+
+    Ratios are the median over rounds of each round's rate ratio (measured side by side).
+    """
+    for _, fn in engines:
+        fn(texts[:batch])  # warm-up
+    lat: dict[str, list[float]] = {name: [] for name, _ in engines}
+    rates: dict[str, list[float]] = {name: [] for name, _ in engines}
+    for _ in range(rounds):
+        for name, fn in engines:
+            got = _time(fn, texts, batch, seconds / rounds)
+            lat[name] += got
+            rates[name].append(batch * len(got) / sum(got) if got else 0.0)
+
+    def ratio(name: str, base: str | None) -> float | None:
+        if base is None:
+            return None
+        per_round = [a / b for a, b in zip(rates[name], rates[base], strict=True) if b]
+        return round(float(np.median(per_round)), 2) if per_round else None
+
+    torch_name = next((n for n, _ in engines if n.startswith("torch")), None)
+    int8_name = next((n for n, _ in engines if n == "ORT int8 CPU"), None)
+    rows = []
+    for name, _ in engines:
+        ms = np.array(lat[name]) * 1000
+        rows.append(
+            BenchRow(
+                name,
+                batch,
+                round(float(batch * len(ms) / (ms.sum() / 1000)), 1) if len(ms) else 0.0,
+                round(float(np.percentile(ms, 50)), 2) if len(ms) else 0.0,
+                round(float(np.percentile(ms, 99)), 2) if len(ms) else 0.0,
+                len(ms),
+                ratio(name, torch_name),
+                ratio(name, int8_name),
+            )
+        )
+    return rows
 
 
 def _torch_engine(
@@ -94,6 +141,9 @@ def _ort_engine(
         [provider, "CPUExecutionProvider"] if provider != "CPUExecutionProvider" else [provider]
     )
     session = ort.InferenceSession(str(path), _options(threads), providers=providers)
+    if session.get_providers()[0] != provider:  # e.g. TensorRT libraries missing: CPU fallback
+        msg = f"{provider} did not load (session runs on {session.get_providers()[0]})"
+        raise RuntimeError(msg)
     clf = Classifier(manifest, ProviderChoice(session, variant, provider, "bench"))  # type: ignore[arg-type]
     scorer = clf.scorer(next(iter(manifest.tasks)))
 
@@ -110,6 +160,7 @@ def bench_model(
     seconds: float = 8.0,
     cache_dir: Path | None = None,
     include_torch: bool = True,
+    rounds: int = 4,
 ) -> dict[str, Any]:
     manifest = Manifest.load(model_dir or shipped_model_dir())
     manifest.verify()
@@ -145,28 +196,13 @@ def bench_model(
             log.info("TensorRT provider not benchmarked: %s", exc)
     rows: list[BenchRow] = []
     for batch in batch_sizes:
-        torch_rate = None
-        for name, fn in engines:
-            rate, lat = _time(fn, texts, batch, seconds)
-            ms = np.array(lat) * 1000
-            if name.startswith("torch"):
-                torch_rate = rate
-            rows.append(
-                BenchRow(
-                    name,
-                    batch,
-                    round(rate, 1),
-                    round(float(np.percentile(ms, 50)), 2),
-                    round(float(np.percentile(ms, 99)), 2),
-                    len(lat),
-                    round(rate / torch_rate, 2) if torch_rate else None,
-                )
-            )
+        rows += _interleaved(engines, texts, batch, seconds, rounds)
     return {
         "model": f"{manifest.name}@{manifest.version}",
         "texts": len(texts),
         "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
         "threads": threads,
+        "rounds": rounds,
         "machine": {
             "processor": platform.processor() or platform.machine(),
             "python": platform.python_version(),

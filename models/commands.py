@@ -49,6 +49,12 @@ def train_cmd(
     seed: int = 13,
     max_examples: Annotated[int | None, typer.Option(help="tiny subset per task (tests)")] = None,
     max_steps: int | None = None,
+    augment: Annotated[bool, typer.Option(help="strip cashtags/handles at random")] = True,
+    label_smoothing: float = 0.0,
+    class_weight_power: Annotated[
+        float, typer.Option(help="class weight = inverse frequency ** power (0: none)")
+    ] = 0.5,
+    device: Annotated[str, typer.Option(help="auto (CUDA if torch sees one), cpu, cuda")] = "auto",
 ) -> None:
     """Fine-tune the classifier (shared encoder, one head per task)."""
     from models.train import TrainConfig, train
@@ -67,6 +73,10 @@ def train_cmd(
         seed=seed,
         max_examples_per_task=max_examples,
         max_steps=max_steps,
+        augment=augment,
+        label_smoothing=label_smoothing,
+        class_weight_power=class_weight_power,
+        device=device,
     )
     columns = (
         TextColumn("{task.description}"),
@@ -204,11 +214,15 @@ def bench_model_cmd(
     limit: int = 2048,
     batch_size: Annotated[list[int], typer.Option()] = [1, 32],  # noqa: B006
     threads: int = 2,
-    seconds: float = 8.0,
+    seconds: Annotated[float, typer.Option(help="timed seconds per engine and batch size")] = 8.0,
+    rounds: Annotated[int, typer.Option(help="engines take turns this many times")] = 4,
     model_dir: Annotated[Path | None, typer.Option()] = None,
     torch_model: Annotated[Path | None, typer.Option(help="training dir for torch")] = Path(
         "build/train"
     ),
+    include_torch: Annotated[
+        bool, typer.Option("--torch/--no-torch", help="include the torch eager baseline")
+    ] = True,
     json_out: Annotated[Path, typer.Option("--json")] = Path("bench-model.json"),
 ) -> None:
     """torch eager fp32 vs ORT fp32 vs ORT int8 (vs CUDA fp16), same texts, one run."""
@@ -225,14 +239,16 @@ def bench_model_cmd(
             batch_sizes=batch_size,
             threads=threads,
             seconds=seconds,
+            rounds=rounds,
+            include_torch=include_torch,
         )
     except ModelError as exc:
         raise _fail(exc) from exc
     table = Table(
-        title=f"bench model — {result['model']}, {result['texts']} texts, "
-        f"{threads} threads, GPU: {result['gpu']['reason']}"
+        title=f"bench model — {result['model']}, {result['texts']} texts, {threads} threads, "
+        f"{rounds} interleaved rounds (ratios: median per round), GPU: {result['gpu']['reason']}"
     )
-    for col in ("engine", "batch", "sentences/s", "p50 ms", "p99 ms", "× torch"):
+    for col in ("engine", "batch", "sentences/s", "p50 ms", "p99 ms", "× torch", "× int8 CPU"):
         table.add_column(col)
     for r in result["rows"]:
         table.add_row(
@@ -242,14 +258,62 @@ def bench_model_cmd(
             f"{r['p50_ms']:.1f}",
             f"{r['p99_ms']:.1f}",
             "" if r["ratio_vs_torch"] is None else f"{r['ratio_vs_torch']:.2f}",
+            "" if r["ratio_vs_int8"] is None else f"{r['ratio_vs_int8']:.2f}",
         )
     Console().print(table)
     json_out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     console.print(f"wrote {json_out}")
 
 
+def sweep_cmd(
+    data: Annotated[Path, typer.Option(help="news CSV/JSONL file or folder")] = Path(
+        "../shared/data/tfns"
+    ),
+    out: Annotated[Path, typer.Option()] = Path("build/sweep"),
+    parallel: Annotated[int, typer.Option(help="candidates trained at once")] = 4,
+    threads: Annotated[int, typer.Option(help="CPU threads per candidate")] = 2,
+    transactions_count: int = 3000,
+    seed: int = 13,
+    device: str = "auto",
+    max_examples: Annotated[int | None, typer.Option(help="tiny subset per task (tests)")] = None,
+    max_steps: int | None = None,
+) -> None:
+    """Pick training settings on an inner split, then train the winner (validation untouched)."""
+    from models.sweep import run_sweep
+    from models.train import TrainConfig
+
+    base = TrainConfig(
+        news_data=data,
+        transactions_count=transactions_count,
+        seed=seed,
+        threads=threads,
+        device=device,
+        max_examples_per_task=max_examples,
+        max_steps=max_steps,
+    )
+    try:
+        report = run_sweep(base, out, parallel=parallel)
+    except ModelError as exc:
+        raise _fail(exc) from exc
+    table = Table(title="news sweep (inner split of the training part)")
+    keys = ["candidate", "learning_rate", "epochs", "batch_size", "label_smoothing"]
+    keys += ["class_weight_power", "augment", "best_epoch", "accuracy", "macro_f1", "seconds"]
+    for key in keys:
+        table.add_column(key)
+    for row in report["inner_rows"]:
+        table.add_row(*(str(row.get(k, "")) for k in keys))
+    console.print(table)
+    final = report["final"]
+    console.print(
+        f"winner {report['winner']} trained on the full training part → {final['out_dir']}: "
+        f"validation accuracy {final['accuracy']} macro-F1 {final['macro_f1']}"
+    )
+    (out / "sweep.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+
+
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     app.command("train")(train_cmd)
+    app.command("sweep")(sweep_cmd)
     app.command("export")(export_cmd)
     app.command("eval")(eval_cmd)
     app.command("score")(score_cmd)

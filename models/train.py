@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from models.datasets import LabelledTexts, load_labelled, stratified_split
+from models.errors import ModelError
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.text import clean_text
@@ -53,6 +54,9 @@ class TrainConfig:
     max_examples_per_task: int | None = None  # a tiny subset for tests
     max_steps: int | None = None
     augment: bool = True
+    device: str = "auto"  # auto: CUDA when torch sees a GPU, else CPU
+    label_smoothing: float = 0.0
+    class_weight_power: float = 0.5  # class weight = (inverse frequency) ** power; 0 = none
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,17 +153,34 @@ def _build_model(base_path: str, tasks: Sequence[TaskSpec]) -> Any:
     return MultiTaskClassifier()
 
 
+def _to(batch: dict[str, Any], device: Any) -> dict[str, Any]:
+    return {k: v.to(device) for k, v in batch.items()}
+
+
+def _pick_device(name: str) -> Any:
+    import torch
+
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        msg = "--device cuda: torch sees no CUDA GPU; use --device cpu"
+        raise ModelError(msg)
+    log.info("training on %s", name)
+    return torch.device(name)
+
+
 def predict_logits(
     model: Any, batcher: _Batcher, task: str, texts: Sequence[str], batch_size: int = 64
 ) -> np.ndarray:
     import torch
 
     model.eval()
+    device = next(model.parameters()).device
     out = []
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
-            enc = batcher(texts[i : i + batch_size])
-            out.append(model(task, **enc).float().numpy())
+            enc = _to(batcher(texts[i : i + batch_size]), device)
+            out.append(model(task, **enc).float().cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, 3), dtype=np.float32)
 
 
@@ -207,14 +228,15 @@ def train(
             data.class_counts(),
         )
 
+    device = _pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     batcher = _Batcher(tokenizer, config.max_length)
-    model = _build_model(base_path, tasks)
+    model = _build_model(base_path, tasks).to(device)
     weights = {}
     for name, data in train_sets.items():
         counts = np.bincount(data.labels, minlength=len(data.task.labels)).astype(float)
-        w = np.sqrt(counts.sum() / (len(counts) * np.maximum(counts, 1)))
-        weights[name] = torch.tensor(w / w.mean(), dtype=torch.float32)
+        w = (counts.sum() / (len(counts) * np.maximum(counts, 1))) ** config.class_weight_power
+        weights[name] = torch.tensor(w / w.mean(), dtype=torch.float32, device=device)
 
     def epoch_plan() -> list[tuple[str, list[int]]]:
         plan: list[tuple[str, list[int]]] = []
@@ -252,9 +274,11 @@ def train(
             texts = [data.texts[i] for i in idx]
             if config.augment and name == "news":
                 texts = [_augment_news(t, rng) for t in texts]
-            labels = torch.tensor([data.labels[i] for i in idx])
-            logits = model(name, **batcher(texts))
-            loss = torch.nn.functional.cross_entropy(logits, labels, weight=weights[name])
+            labels = torch.tensor([data.labels[i] for i in idx], device=device)
+            logits = model(name, **_to(batcher(texts), device))
+            loss = torch.nn.functional.cross_entropy(
+                logits, labels, weight=weights[name], label_smoothing=config.label_smoothing
+            )
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -267,7 +291,7 @@ def train(
         score = float(np.mean([r.macro_f1 for r in reports.values()]))
         log.info("epoch %d: %s", epoch, {n: round(r.macro_f1, 4) for n, r in reports.items()})
         if best is None or score > best[0]:
-            state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             best, bad_epochs = (score, epoch, state, reports), 0
         else:
             bad_epochs += 1
@@ -278,6 +302,7 @@ def train(
             break
     assert best is not None  # noqa: S101 - at least one epoch ran
     model.load_state_dict(best[2])
+    model.cpu()
     _save(config, model, tokenizer, val_sets, best[3], best[1])
     return TrainResult(
         config.out_dir, best[3], best[1], {n: d.source_sha256 for n, d in train_sets.items()}

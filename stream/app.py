@@ -89,6 +89,8 @@ def create_app(settings: Settings) -> tuple[faust.App, AppTopics]:
         autodiscover=False,
     )
 
+    app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
+
     def topic(name: str) -> Any:
         return app.topic(
             name, key_serializer="raw", value_serializer="raw", partitions=t.partitions

@@ -1,8 +1,11 @@
 """``finsentry bench stream``: end-to-end worker throughput against bare ``score_batch``.
 
-In one run, on the same texts: (1) the model alone, batches of ``batch_max``; (2) a backlog
-through the embedded broker and a real worker process, timed from the first to the last scored
-record; (3) produce->scored latency at half the measured maximum rate.
+In one run, on the same texts: a real worker process on the embedded broker is warmed up, then
+``rounds`` times in turn (1) the model alone scores the texts in batches of ``batch_max`` and
+(2) the same records go through the broker and the worker as a backlog, timed from the first
+to the last scored record. The ratio is the median of the per-round ratios: this machine's
+speed drifts by tens of percent within a minute, and turns expose both sides to the same
+drift. Last, produce->scored latency at half the measured end-to-end rate.
 """
 
 from __future__ import annotations
@@ -28,26 +31,23 @@ from stream.tail import make_consumer
 __all__ = ["bench_stream"]
 
 
-def _bare_rate(settings: Settings, records: list[dict[str, Any]]) -> float:
-    clf = settings.model.load()
-    scorer = clf.scorer("news")
-    now = time.time()
-    items = [
-        parse_news(orjson.dumps(r), settings.validation, datetime.fromtimestamp(now, UTC))
-        for r in records
-    ]
-    texts = [news_text(i) for i in items if not hasattr(i, "reason")]
-    scorer.score_batch(texts[: settings.batch_max])  # warm-up
+def _texts(settings: Settings, records: list[dict[str, Any]]) -> list[str]:
+    now = datetime.fromtimestamp(time.time(), UTC)
+    items = [parse_news(orjson.dumps(r), settings.validation, now) for r in records]
+    return [news_text(i) for i in items if not hasattr(i, "reason")]
+
+
+def _bare_rate(scorer: Any, texts: list[str], batch: int) -> float:
     started = time.perf_counter()
-    for i in range(0, len(texts), settings.batch_max):
-        scorer.score_batch(texts[i : i + settings.batch_max])
+    for i in range(0, len(texts), batch):
+        scorer.score_batch(texts[i : i + batch])
     return len(texts) / (time.perf_counter() - started)
 
 
 async def _timestamps(
-    kafka: KafkaSettings, topic: str, want: int, timeout_s: float
+    kafka: KafkaSettings, topic: str, want: int, timeout_s: float, prefix: str = ""
 ) -> dict[str, float]:
-
+    """Broker timestamps of the first ``want`` distinct ids starting with ``prefix``."""
     consumer = make_consumer(kafka, topic)
     await consumer.start()
     out: dict[str, float] = {}
@@ -56,7 +56,9 @@ async def _timestamps(
         while len(out) < want and time.monotonic() < deadline:
             for messages in (await consumer.getmany(timeout_ms=300)).values():
                 for m in messages:
-                    out.setdefault(orjson.loads(m.value)["id"], m.timestamp / 1000)
+                    rid = orjson.loads(m.value)["id"]
+                    if rid.startswith(prefix):
+                        out.setdefault(rid, m.timestamp / 1000)
     finally:
         await consumer.stop()
     return out
@@ -84,58 +86,71 @@ async def _produce_paced(
         await producer.stop()
 
 
-def bench_stream(settings: Settings, n: int = 3000, latency_s: float = 30.0) -> dict[str, Any]:
+def _round_trip(
+    kafka: KafkaSettings, records: list[dict[str, Any]], prefix: str, latency_s: float | None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Produce ``records`` (as a backlog, or paced at ``len/latency_s`` per second) and return
+    the broker timestamps of each id in the input and the scored topic."""
+
+    async def run() -> tuple[dict[str, float], dict[str, float]]:
+        reader = asyncio.create_task(
+            _timestamps(kafka, kafka.topics.scored, len(records), 600, prefix)
+        )
+        rate = len(records) / latency_s if latency_s else None
+        await _produce_paced(kafka, kafka.topics.news, records, rate)
+        scored = await reader
+        sent = await _timestamps(kafka, kafka.topics.news, len(records), 60, prefix)
+        return sent, scored
+
+    return asyncio.run(run())
+
+
+def bench_stream(
+    settings: Settings, n: int = 3000, latency_s: float = 30.0, rounds: int = 3
+) -> dict[str, Any]:
     feed = sample_feed(minutes=max(1, n // 20) + 1, news_per_min=20, surge_at=10**6)
     records = feed.news[:n]
-    bare_before = _bare_rate(settings, records)
+    scorer = settings.model.load().scorer("news")
+    texts = _texts(settings, records)
+    scorer.score_batch(texts[: settings.batch_max])  # warm-up
     workdir = Path(tempfile.mkdtemp(prefix="finsentry-bench-"))
+    bare: list[float] = []
+    e2e: list[float] = []
     with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
         kafka = settings.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap})
         create_topics(kafka)
-        asyncio.run(_produce_paced(kafka, kafka.topics.news, records, None))
         worker = start_worker(settings, broker.bootstrap, free_port(), workdir / "worker.log")
         try:
-            scored = asyncio.run(_timestamps(kafka, kafka.topics.scored, len(records), 600))
-            stamps = sorted(scored.values())
-            # skip the first batch: it includes the model load and the group join
-            warm = stamps[settings.batch_max :]
-            e2e = (len(warm) - 1) / (warm[-1] - warm[0]) if len(warm) > 1 else 0.0
-            # bare again right after (worker idle): the machine's speed drifts, so the ratio
-            # uses the mean of the two bare runs that bracket the end-to-end run
-            bare_after = _bare_rate(settings, records)
-            bare = (bare_before + bare_after) / 2
-            rate = e2e / 2
+            # warm-up: model load, group join, first batches
+            warm = [{**r, "id": f"warm-{i}"} for i, r in enumerate(records[:200])]
+            _round_trip(kafka, warm, "warm-", None)
+            for r in range(rounds):
+                bare.append(_bare_rate(scorer, texts, settings.batch_max))
+                batch = [{**rec, "id": f"r{r}-{i}"} for i, rec in enumerate(records)]
+                _, scored = _round_trip(kafka, batch, f"r{r}-", None)
+                stamps = sorted(scored.values())
+                e2e.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0)
+            rate = float(np.median(e2e)) / 2
             count = int(rate * latency_s)  # ids stay unique when the feed is replayed
             paced = [{**records[i % len(records)], "id": f"lat-{i}"} for i in range(count)]
-
-            async def latency_run() -> dict[str, float]:
-                reader = asyncio.create_task(
-                    _timestamps(
-                        kafka, kafka.topics.scored, len(records) + len(paced), latency_s + 60
-                    )
-                )
-                await _produce_paced(kafka, kafka.topics.news, paced, rate)
-                return await reader
-
-            done = asyncio.run(latency_run())
-            inputs = asyncio.run(
-                _timestamps(kafka, kafka.topics.news, len(records) + len(paced), 60)
-            )
-            sent_at = {k: v for k, v in inputs.items() if k.startswith("lat-")}
-            lat = np.array([done[k] - sent_at[k] for k in sent_at if k in done]) * 1000
+            sent, done = _round_trip(kafka, paced, "lat-", latency_s)
+            lat = np.array([done[k] - sent[k] for k in sent if k in done]) * 1000
         finally:
             stop_worker(worker)
+    ratios = [a / b for a, b in zip(e2e, bare, strict=True) if b]
     return {
         "records": len(records),
+        "rounds": rounds,
         "batch_max": settings.batch_max,
+        "batches_in_flight": settings.batches_in_flight,
         "model_threads": settings.model.threads,
-        "bare_score_batch_per_s": round(bare, 1),
-        "bare_before_per_s": round(bare_before, 1),
-        "bare_after_per_s": round(bare_after, 1),
-        "end_to_end_per_s": round(e2e, 1),
-        "ratio": round(e2e / bare, 3) if bare else None,
+        "bare_score_batch_per_s": [round(b, 1) for b in bare],
+        "end_to_end_per_s": [round(e, 1) for e in e2e],
+        "ratio_per_round": [round(x, 3) for x in ratios],
+        "ratio": round(float(np.median(ratios)), 3) if ratios else None,
         "latency_load_per_s": round(rate, 1),
         "latency_samples": len(lat),
+        "latency_lost": count - len(lat),
         "latency_p50_ms": round(float(np.percentile(lat, 50)), 1) if len(lat) else None,
         "latency_p99_ms": round(float(np.percentile(lat, 99)), 1) if len(lat) else None,
     }

@@ -20,6 +20,9 @@ a few seeks is real, e.g. transaction markers, and is accepted); a record below 
 delivered and is not delivered again; an offset counts as read only once handed over; and
 acks that arrive while the flow is suspended are not committed (the new assignment fetches
 those records again from the committed offset: at-least-once).
+
+It also makes the fetch wait a setting: faust fixes it at 1500 ms, and a broker that answers
+a fetch only when the wait expires (Tansu does) then delays every record by up to that long.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import faust
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-__all__ = ["App", "Consumer", "Transport"]
+__all__ = ["App", "Consumer", "ConsumerThread", "Transport"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ class Consumer(faust_aiokafka.Consumer):
         self._next: dict[Any, int] = {}  # tp -> next offset to hand over
         self._hole_seeks: dict[Any, tuple[int, int]] = {}  # tp -> (missing offset, seeks)
         self._stuck_since: dict[Any, tuple[int, float]] = {}  # tp -> (committed, first seen)
+
+    def _new_consumer_thread(self) -> Any:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     # -- positions ---------------------------------------------------------------------------
     async def perform_seek(self) -> None:
@@ -189,12 +195,26 @@ class Consumer(faust_aiokafka.Consumer):
             self.diag.unset_flag(CONSUMER_FETCHING)
 
 
+class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        wait = getattr(self.app, "fetch_max_wait_ms", None)
+        if wait is not None:  # faust hard-codes 1500 ms; aiokafka reads this at start()
+            consumer._fetch_max_wait_ms = int(wait)
+        return consumer
+
+
 class Transport(faust_aiokafka.Transport):
     Consumer = Consumer
 
 
 class App(faust.App):
-    """``faust.App`` whose consumer is the fixed one above."""
+    """``faust.App`` whose consumer is the fixed one above.
+
+    ``fetch_max_wait_ms``: how long a worker fetch may wait for data (faust fixes 1500 ms).
+    """
+
+    fetch_max_wait_ms: int | None = None
 
     def _new_transport(self) -> Any:
         return Transport(self.conf.broker_consumer, self)

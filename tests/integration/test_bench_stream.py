@@ -1,0 +1,23 @@
+"""``finsentry bench stream`` end to end: its own broker, a real worker, the shipped model."""
+
+from __future__ import annotations
+
+import pytest
+
+from stream.bench import bench_stream
+from stream.settings import KafkaSettings, Settings
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+
+def test_bench_stream_times_rounds_and_loses_no_latency_sample():
+    settings = Settings(kafka=KafkaSettings(group_id="bench-test"))
+    result = bench_stream(settings, n=200, latency_s=3.0, rounds=2)
+    assert result["records"] == 200
+    assert len(result["bare_score_batch_per_s"]) == len(result["end_to_end_per_s"]) == 2
+    assert all(rate > 0 for rate in result["end_to_end_per_s"])
+    assert len(result["ratio_per_round"]) == 2
+    assert min(result["ratio_per_round"]) <= result["ratio"] <= max(result["ratio_per_round"])
+    assert result["latency_samples"] > 0
+    assert result["latency_lost"] == 0  # every paced record came out scored
+    assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"]

@@ -1,0 +1,35 @@
+"""``create_app``: what the settings change in the faust app (no broker needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from stream.app import create_app
+from stream.faust_fix import ConsumerThread
+from stream.settings import KafkaSettings, Settings
+
+
+def test_worker_fetches_wait_as_long_as_the_setting_says():
+    """faust fixes 1500 ms; the embedded broker answers a fetch only when the wait expires."""
+
+    async def build() -> int:
+        app, _ = create_app(Settings(kafka=KafkaSettings(fetch_max_wait_ms=77)))
+        thread = app.consumer._thread
+        assert isinstance(thread, ConsumerThread)
+        consumer = thread._create_worker_consumer(app.transport)
+        try:
+            return consumer._fetch_max_wait_ms
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(build()) == 77
+    assert Settings().kafka.fetch_max_wait_ms == 100
+
+
+def test_faust_data_dir_stays_out_of_the_working_directory():
+    app, _ = create_app(Settings(kafka=KafkaSettings(group_id="g-datadir")))
+    datadir = Path(app.conf.datadir)
+    assert datadir.parent == Path(tempfile.gettempdir())
+    assert "g-datadir" in datadir.name

@@ -85,11 +85,13 @@ class Worker:
         )
         self.rules = load_rules(settings.alerts.rules_file)
         self.account_key = settings.pii.account_hash_key.get_secret_value().encode()
-        self._load_classifier = load_classifier or settings.model.load
+        self._load_classifier = load_classifier or settings.inference_model().load
         self._classifier: Classifier | None = None
         self._lock = asyncio.Lock()
         self._synced: set[int] = set()  # windows partitions caught up since the last rebalance
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="finsentry-inference")
+        self.executor = ThreadPoolExecutor(
+            settings.inference_workers, thread_name_prefix="finsentry-inference"
+        )
 
     # -- wiring -------------------------------------------------------------------------------
     def register(self) -> None:

@@ -1,7 +1,8 @@
 """``finsentry bench stream``: end-to-end worker throughput against bare ``score_batch``.
 
 In one run, on the same texts: a real worker process on the embedded broker is warmed up, then
-``rounds`` times in turn (1) the model alone scores the texts in batches of ``batch_max`` and
+``rounds`` times in turn (1) the model alone scores the texts in batches of ``batch_max``, on
+the worker's inference arrangement (``inference_workers`` threads sharing ``model.threads``), and
 (2) the same records go through the broker and the worker as a backlog, timed from the first
 to the last scored record. The ratio is the median of the per-round ratios: this machine's
 speed drifts by tens of percent within a minute, and turns expose both sides to the same
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,10 +39,12 @@ def _texts(settings: Settings, records: list[dict[str, Any]]) -> list[str]:
     return [news_text(i) for i in items if not hasattr(i, "reason")]
 
 
-def _bare_rate(scorer: Any, texts: list[str], batch: int) -> float:
+def _bare_rate(scorer: Any, texts: list[str], batch: int, workers: int) -> float:
+    """``score_batch`` alone, on ``workers`` threads at once like the worker's executor."""
+    batches = [texts[i : i + batch] for i in range(0, len(texts), batch)]
     started = time.perf_counter()
-    for i in range(0, len(texts), batch):
-        scorer.score_batch(texts[i : i + batch])
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(scorer.score_batch, batches))
     return len(texts) / (time.perf_counter() - started)
 
 
@@ -110,11 +114,17 @@ def bench_stream(
 ) -> dict[str, Any]:
     feed = sample_feed(minutes=max(1, n // 20) + 1, news_per_min=20, surge_at=10**6)
     records = feed.news[:n]
-    scorer = settings.model.load().scorer("news")
+    # bare: the worker's inference arrangement without Kafka (same sessions, same workers)
+    model = settings.inference_model()
+    scorer = model.load().scorer("news")
+    # and the plain caller's way: one score_batch at a time with all of model.threads
+    single = settings.model.load().scorer("news")
     texts = _texts(settings, records)
     scorer.score_batch(texts[: settings.batch_max])  # warm-up
+    single.score_batch(texts[: settings.batch_max])
     workdir = Path(tempfile.mkdtemp(prefix="finsentry-bench-"))
     bare: list[float] = []
+    bare_single: list[float] = []
     e2e: list[float] = []
     with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
         kafka = settings.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap})
@@ -125,7 +135,10 @@ def bench_stream(
             warm = [{**r, "id": f"warm-{i}"} for i, r in enumerate(records[:200])]
             _round_trip(kafka, warm, "warm-", None)
             for r in range(rounds):
-                bare.append(_bare_rate(scorer, texts, settings.batch_max))
+                bare.append(
+                    _bare_rate(scorer, texts, settings.batch_max, settings.inference_workers)
+                )
+                bare_single.append(_bare_rate(single, texts, settings.batch_max, 1))
                 batch = [{**rec, "id": f"r{r}-{i}"} for i, rec in enumerate(records)]
                 _, scored = _round_trip(kafka, batch, f"r{r}-", None)
                 stamps = sorted(scored.values())
@@ -138,16 +151,21 @@ def bench_stream(
         finally:
             stop_worker(worker)
     ratios = [a / b for a, b in zip(e2e, bare, strict=True) if b]
+    singles = [a / b for a, b in zip(e2e, bare_single, strict=True) if b]
     return {
         "records": len(records),
         "rounds": rounds,
         "batch_max": settings.batch_max,
         "batches_in_flight": settings.batches_in_flight,
         "model_threads": settings.model.threads,
+        "inference_workers": settings.inference_workers,
+        "threads_per_inference_worker": model.threads,
         "bare_score_batch_per_s": [round(b, 1) for b in bare],
         "end_to_end_per_s": [round(e, 1) for e in e2e],
         "ratio_per_round": [round(x, 3) for x in ratios],
         "ratio": round(float(np.median(ratios)), 3) if ratios else None,
+        "bare_single_call_per_s": [round(b, 1) for b in bare_single],
+        "ratio_vs_single_call": round(float(np.median(singles)), 3) if singles else None,
         "latency_load_per_s": round(rate, 1),
         "latency_samples": len(lat),
         "latency_lost": count - len(lat),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -141,6 +142,14 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     batch_max: int = Field(64, ge=1, description="records per micro-batch")
     batch_within_s: float = Field(0.2, gt=0, description="longest wait to fill a micro-batch")
+    inference_workers: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="micro-batches the worker scores at the same time; model.threads is "
+        "shared out among them. On a busy CPU two 1-thread runs beat one 2-thread run: an "
+        "intra-op thread that loses its core to the event loop stalls its partner",
+    )
     batches_in_flight: int = Field(
         2,
         ge=1,
@@ -148,3 +157,8 @@ class Settings(BaseSettings):
         description="micro-batches per input agent in flight at once: one is scored while "
         "the previous one's outputs are being acknowledged",
     )
+
+    def inference_model(self) -> ModelSettings:
+        """The model settings of one inference worker: ``model.threads`` shared out."""
+        total = self.model.threads or os.cpu_count() or 1
+        return self.model.model_copy(update={"threads": max(1, total // self.inference_workers)})

@@ -18,6 +18,7 @@ def test_bench_stream_times_rounds_and_loses_no_latency_sample():
     assert all(rate > 0 for rate in result["end_to_end_per_s"])
     assert len(result["ratio_per_round"]) == 2
     assert min(result["ratio_per_round"]) <= result["ratio"] <= max(result["ratio_per_round"])
+    assert len(result["bare_single_call_per_s"]) == 2 and result["ratio_vs_single_call"] > 0
     assert result["latency_samples"] > 0
     assert result["latency_lost"] == 0  # every paced record came out scored
     assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"]

@@ -27,3 +27,15 @@ def test_secrets_never_show_in_reprs():
     assert "hunter2-secret" not in repr(_credentials(kafka))
     # the client gets the real value
     assert client_kwargs(kafka)["sasl_plain_password"] == "hunter2-secret"
+
+
+def test_inference_workers_share_out_the_model_threads():
+    from models.settings import ModelSettings
+
+    assert Settings().inference_model().threads == 1  # 2 threads, 2 workers
+    assert Settings(inference_workers=1).inference_model().threads == 2
+    three = Settings(model=ModelSettings(threads=8), inference_workers=3)
+    assert three.inference_model().threads == 2
+    assert three.inference_model().provider == three.model.provider
+    one = Settings(model=ModelSettings(threads=1), inference_workers=4)
+    assert one.inference_model().threads == 1

@@ -194,9 +194,10 @@ class Worker:
         """One micro-batch; returns only once every output is acknowledged by the broker, so
         the batch's offsets are never committed ahead of its scores (at-least-once).
 
-        Sends use ``force=True``: by default faust attaches a send to the *current* event and
-        publishes it when that event's offset commits, but a batch spans partitions, so the
-        other partitions' offsets could commit first and a kill -9 lost their scores.
+        Sends leave at once (straight to the producer, or ``force=True``): by default faust
+        attaches a send to the *current* event and publishes it when that event's offset
+        commits, but a batch spans partitions, so the other partitions' offsets could commit
+        first and a kill -9 lost their scores.
         """
         now = datetime.now(UTC)
         pending: list[Any] = []

@@ -11,8 +11,9 @@ both times with generation 1, so faust's generation checks do not fire):
    then committed although they were never processed.
 
 Each left a hole in a partition: the records never reached the scored topic, or were
-processed later than records after them, so the windows (which skip any offset at or below
-the highest one applied per source partition) dropped them as duplicates.
+processed later than records after them, so the windows (which then skipped any offset at
+or below the highest one applied per source partition; they now remember applied offset
+ranges) dropped them as duplicates.
 
 This consumer delivers each partition's records in offset order without holes: a record past
 the next expected offset makes it seek back to that offset (a gap that is still there after

@@ -12,7 +12,7 @@ can persist it (changelog) together with the offsets in one write.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from stream.records import ScoredEvent
 from stream.stages.offsets import Ranges, add_range, contains, union
 
 __all__ = [
+    "WINDOW_METRICS",
     "Contribution",
     "KeyState",
     "Pane",
@@ -219,16 +220,20 @@ class WindowStats:
         return self.classes[2] / self.count if self.count else None
 
     def metric(self, name: str) -> float | None:
-        values: dict[str, float | None] = {
-            "count": float(self.count),
-            "mean_score": self.mean_score,
-            "negative_count": float(self.classes[0]),
-            "negative_share": self.negative_share,
-            "high_risk_count": float(self.classes[2]),
-            "high_risk_share": self.high_risk_share,
-            "amount_usd": self.amount_usd,
-        }
-        return values[name]
+        return WINDOW_METRICS[name](self.count, self.mean_score, self.classes, self.amount_usd)
+
+
+# The metrics rules can watch, from a window's (or one pane's) count, mean score, class counts
+# and amount; None where the metric needs records and there are none.
+WINDOW_METRICS: dict[str, Callable[[int, float | None, Sequence[int], float], float | None]] = {
+    "count": lambda n, mean, classes, amount: float(n),
+    "mean_score": lambda n, mean, classes, amount: mean,
+    "negative_count": lambda n, mean, classes, amount: float(classes[0]),
+    "negative_share": lambda n, mean, classes, amount: classes[0] / n if n else None,
+    "high_risk_count": lambda n, mean, classes, amount: float(classes[2]),
+    "high_risk_share": lambda n, mean, classes, amount: classes[2] / n if n else None,
+    "amount_usd": lambda n, mean, classes, amount: amount,
+}
 
 
 def _stats(state: KeyState, start: int, end: int, pane_s: int) -> WindowStats:
@@ -253,25 +258,14 @@ def _stats(state: KeyState, start: int, end: int, pane_s: int) -> WindowStats:
 def pane_value(state: KeyState, pane_start: int, metric: str) -> float:
     """``tumbling(...).metric(metric) or 0.0`` for one pane, without building the stats (the
     surge rule reads 30 past panes per key per batch: this is the worker's hottest loop)."""
+    value_of = WINDOW_METRICS.get(metric)
+    if value_of is None:
+        msg = f"unknown window metric {metric!r}"
+        raise KeyError(msg)
     p = state.panes.get(pane_start)
     if p is None or not p.count:
         return 0.0
-    if metric == "count":
-        return float(p.count)
-    if metric == "mean_score":
-        return p.score_sum / p.count
-    if metric == "negative_count":
-        return float(p.classes[0])
-    if metric == "negative_share":
-        return p.classes[0] / p.count
-    if metric == "high_risk_count":
-        return float(p.classes[2])
-    if metric == "high_risk_share":
-        return p.classes[2] / p.count
-    if metric == "amount_usd":
-        return p.amount_usd
-    msg = f"unknown window metric {metric!r}"
-    raise KeyError(msg)
+    return value_of(p.count, p.score_sum / p.count, p.classes, p.amount_usd) or 0.0
 
 
 def tumbling(state: KeyState, pane_start: int, pane_s: int) -> WindowStats:

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from stream.errors import ConfigError
 from stream.stages.aggregate import (
+    WINDOW_METRICS,
     ApplyResult,
     Contribution,
     KeyState,
@@ -37,16 +38,6 @@ from stream.stages.aggregate import (
 from stream.stages.offsets import Ranges, union
 
 __all__ = ["AlertEvent", "AlertRule", "apply_and_evaluate", "evaluate_rules", "load_rules"]
-
-_METRICS = {
-    "count",
-    "mean_score",
-    "negative_count",
-    "negative_share",
-    "high_risk_count",
-    "high_risk_share",
-    "amount_usd",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +122,7 @@ def load_rules(path: Path) -> tuple[AlertRule, ...]:
         except TypeError as exc:
             msg = f"alert rules {path}: rule #{i + 1} is invalid ({exc})"
             raise ConfigError(msg) from exc
-        if rule.metric not in _METRICS or rule.kind not in ("level", "surge"):
+        if rule.metric not in WINDOW_METRICS or rule.kind not in ("level", "surge"):
             msg = f"alert rules {path}: rule {rule.name!r} has unknown metric or kind"
             raise ConfigError(msg)
         rules.append(rule)

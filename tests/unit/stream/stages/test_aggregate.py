@@ -3,6 +3,7 @@ import random
 import pytest
 
 from stream.stages.aggregate import (
+    WINDOW_METRICS,
     Contribution,
     KeyState,
     apply_contributions,
@@ -37,18 +38,7 @@ def test_tumbling_and_hopping_match_a_naive_reference():
     assert hopping(state, end_pane, 60, 300).count == len(ref)
 
 
-@pytest.mark.parametrize(
-    "metric",
-    [
-        "count",
-        "mean_score",
-        "negative_count",
-        "negative_share",
-        "high_risk_count",
-        "high_risk_share",
-        "amount_usd",
-    ],
-)
+@pytest.mark.parametrize("metric", sorted(WINDOW_METRICS))
 def test_pane_value_matches_the_full_window_stats(metric):
     rng = random.Random(5)
     records = [

@@ -151,7 +151,7 @@ class Settings(BaseSettings):
         "intra-op thread that loses its core to the event loop stalls its partner",
     )
     batches_in_flight: int = Field(
-        3,
+        2,
         ge=1,
         le=8,
         description="micro-batches per input agent in flight at once: one is scored while "

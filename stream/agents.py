@@ -14,9 +14,11 @@ import logging
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import faust
@@ -30,6 +32,8 @@ from models.runtime import Classifier
 from stream.app import AppTopics
 from stream.changelog import read_changelog_partition
 from stream.observe import export_lag, export_windows
+from stream.outbox import Outbox
+from stream.pipeline import InFlight, describe, retry_forever
 from stream.records import DeadLetter, SourceRef
 from stream.settings import Settings
 from stream.stages.aggregate import Contribution, KeyState, contributions_of
@@ -47,6 +51,16 @@ log = logging.getLogger(__name__)
 def partition_for(key: str, partitions: int) -> int:
     """Stable topic-key routing for the contributions topic (same on every worker)."""
     return zlib.crc32(key.encode()) % partitions
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One input batch, parsed and scored, waiting for its turn to be published."""
+
+    now: datetime
+    parsed: ParsedBatch
+    outcome: ScoreOutcome | None
+    inference_s: float
 
 
 class Worker:
@@ -71,6 +85,7 @@ class Worker:
             settings.metrics.max_topics,
         )
         self.health = Health()
+        self.outbox = Outbox(app, settings.kafka.topics.partitions)
         d = settings.delivery
         self.sender = AlertSender(
             self.metrics,
@@ -97,23 +112,35 @@ class Worker:
     def register(self) -> None:
         s, t = self.settings, self.topics
 
-        # Several actors per input agent: while one batch waits for its broker acks the next
-        # is scored. Offsets still commit only up to the oldest unfinished batch (faust acks a
-        # batch after its handler returns, and commits the contiguous acked prefix).
-        @self.app.agent(t.news, name="score-news", concurrency=s.batches_in_flight)
-        async def news(stream: Any) -> None:
-            async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                await self._retrying(self.handle_inputs, "news", events)
+        # One actor per input agent, several batches in flight (see ``stream.pipeline``): up to
+        # ``batches_in_flight`` are parsed and scored at once while earlier ones wait for their
+        # broker acks; outputs leave in the order the batches were taken.
+        def input_agent(topic: Any, name: str, kind: str) -> None:
+            async def agent(stream: Any) -> None:
+                flight: InFlight[Prepared] = InFlight(
+                    partial(self.prepare_inputs, kind),
+                    partial(self.publish_inputs, kind),
+                    self.release,
+                    s.batches_in_flight,
+                )
+                publisher = asyncio.ensure_future(flight.run())
+                try:
+                    async for events in stream.take_events(s.batch_max, s.batch_within_s):
+                        self.metrics.consumed.labels(kind).inc(len(events))
+                        self.metrics.last_record.labels(kind).set(time.time())
+                        await flight.submit(events)
+                finally:
+                    publisher.cancel()
 
-        @self.app.agent(t.transactions, name="score-transactions", concurrency=s.batches_in_flight)
-        async def transactions(stream: Any) -> None:
-            async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                await self._retrying(self.handle_inputs, "transaction", events)
+            self.app.agent(topic, name=name)(agent)
+
+        input_agent(t.news, "score-news", "news")
+        input_agent(t.transactions, "score-transactions", "transaction")
 
         @self.app.agent(t.contributions, name="windows")
         async def windows(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                await self._retrying(self.handle_contributions, events)
+                await retry_forever(describe(events), partial(self.handle_contributions, events))
 
         @self.app.on_partitions_assigned.connect  # type: ignore[arg-type]
         async def reset_sync(sender: Any, assigned: Any = None, **kwargs: Any) -> None:
@@ -133,31 +160,6 @@ class Worker:
         @self.app.task
         async def deliver_alerts() -> None:
             await self.sender.run()
-
-    async def _retrying(self, handler: Callable[..., Awaitable[None]], *args: Any) -> None:
-        """Run a batch handler until it succeeds: faust acks a batch's offsets even when the
-        handler raises, so giving up would lose records. Backs off to 30 s, logs each failure."""
-        events = args[-1]
-        first = events[0].message if events else None
-        where = f"{first.topic}[{first.partition}]@{first.offset}" if first else "?"
-        delay = 0.5
-        while True:
-            try:
-                await handler(*args)
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - any failure: retry, never drop
-                log.error(
-                    "batch of %d from %s failed (%s: %s); retrying in %.1f s",
-                    len(events),
-                    where,
-                    type(exc).__name__,
-                    exc,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
 
     async def _catch_up(self, partition: int) -> None:
         if partition in self._synced:
@@ -182,41 +184,51 @@ class Worker:
         return self._classifier
 
     # -- input agents -------------------------------------------------------------------------
-    def _parse(self, kind: str, events: Sequence[Any], now: datetime) -> ParsedBatch:
+    async def prepare_inputs(self, kind: str, events: Sequence[Any]) -> Prepared:
+        """Parse and score one micro-batch in an inference thread (several run at once)."""
+        now = datetime.now(UTC)
         raws = []
         for event in events:
             msg = event.message
             raw = event.value if isinstance(event.value, bytes) else str(event.value).encode()
             raws.append((raw, SourceRef(msg.topic, msg.partition, msg.offset)))
-        return parse_batch(kind, raws, self.settings.validation, now, self.account_key)
+        clf = await self.classifier()
+        scorer = clf.scorer(TASK_OF_KIND[kind])
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.executor, self._parse_and_score, kind, raws, now, scorer
+        )
 
-    async def handle_inputs(self, kind: str, events: Sequence[Any]) -> None:
-        """One micro-batch; returns only once every output is acknowledged by the broker, so
-        the batch's offsets are never committed ahead of its scores (at-least-once).
+    def _parse_and_score(
+        self, kind: str, raws: list[tuple[bytes, SourceRef]], now: datetime, scorer: Any
+    ) -> Prepared:
+        parsed = parse_batch(kind, raws, self.settings.validation, now, self.account_key)
+        if not parsed.items:
+            return Prepared(now, parsed, None, 0.0)
+        started = time.perf_counter()
+        outcome = score_records(kind, parsed.items, scorer, self.watchlist)
+        return Prepared(now, parsed, outcome, time.perf_counter() - started)
+
+    async def publish_inputs(
+        self, kind: str, events: Sequence[Any], prepared: Prepared
+    ) -> list[Any]:
+        """Send one batch's scored events, contributions and dead letters; returns their
+        broker-ack futures (the batch's offsets are released only once all resolve).
 
         Sends leave at once (straight to the producer, or ``force=True``): by default faust
         attaches a send to the *current* event and publishes it when that event's offset
         commits, but a batch spans partitions, so the other partitions' offsets could commit
         first and a kill -9 lost their scores.
         """
-        now = datetime.now(UTC)
+        now, parsed, outcome = prepared.now, prepared.parsed, prepared.outcome
         pending: list[Any] = []
-        self.metrics.consumed.labels(kind).inc(len(events))
-        self.metrics.last_record.labels(kind).set(time.time())
-        parsed = self._parse(kind, events, now)
-        items, rejects, payloads = parsed.items, parsed.rejects, parsed.payloads
-        if items:
-            clf = await self.classifier()
-            scorer = clf.scorer(TASK_OF_KIND[kind])
-            started = time.perf_counter()
-            loop = asyncio.get_running_loop()
-            outcome: ScoreOutcome = await loop.run_in_executor(
-                self.executor, score_records, kind, items, scorer, self.watchlist
-            )
-            self.metrics.inference_seconds.labels(kind).observe(time.perf_counter() - started)
-            self.metrics.batch_size.labels(kind).observe(len(items))
+        rejects = list(parsed.rejects)
+        if outcome is not None:
+            self.metrics.inference_seconds.labels(kind).observe(prepared.inference_s)
+            self.metrics.batch_size.labels(kind).observe(len(parsed.items))
             rejects += [
-                DeadLetter("unscorable", why, ref, payloads[ref]) for ref, why in outcome.failed
+                DeadLetter("unscorable", why, ref, parsed.payloads[ref])
+                for ref, why in outcome.failed
             ]
             pending += await self._publish(kind, outcome, events)
         for dead in rejects:
@@ -229,20 +241,18 @@ class Worker:
                     value=orjson.dumps({"kind": kind, **dead.to_wire(now)}),
                 )
             )
-        await asyncio.gather(*pending)
         if rejects:
             self.metrics.dead_letters.labels(kind).inc(len(rejects))
+        return pending
 
-    async def _send(
-        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
-    ) -> Any:
-        """Hand one record straight to the producer; returns its broker-ack future.
+    async def handle_inputs(self, kind: str, events: Sequence[Any]) -> None:
+        """One micro-batch start to end, outputs acknowledged (what the pipeline does)."""
+        prepared = await self.prepare_inputs(kind, events)
+        await asyncio.gather(*await self.publish_inputs(kind, events, prepared))
 
-        The hot outputs (scored events, contributions, changelog) skip faust's per-message
-        channel and sensor machinery, which cost more than the send itself here; like
-        ``force=True`` sends, they leave at once and are awaited before the batch is acked.
-        """
-        return await self.app.producer.send(topic, key, value, partition, None, None)
+    def release(self, events: Sequence[Any]) -> None:
+        """The batch's outputs are stored: its offsets may be committed."""
+        self.app.consumer.release(events)  # type: ignore[attr-defined]
 
     async def _publish(self, kind: str, outcome: ScoreOutcome, events: Sequence[Any]) -> list[Any]:
         partitions = self.settings.kafka.topics.partitions
@@ -250,14 +260,17 @@ class Worker:
         per_topic: Counter[str] = Counter()
         pending = []
         scored_topic = self.topics.scored.get_topic_name()
+        labels: Counter[str] = Counter()
         for scored in outcome.scored:
-            pending.append(
-                await self._send(scored_topic, scored.id.encode(), orjson.dumps(scored.to_wire()))
-            )
-            self.metrics.scored.labels(kind, scored.label).inc()
+            labels[scored.label] += 1
             for c in contributions_of(scored):
                 grouped[partition_for(c.key, partitions)].append(c.to_wire())
                 per_topic[self.labels.label(c.key)] += 1
+        pending += await self.outbox.send_keyed(
+            scored_topic, [(s.id.encode(), orjson.dumps(s.to_wire())) for s in outcome.scored]
+        )
+        for label, n in labels.items():
+            self.metrics.scored.labels(kind, label).inc(n)
         for topic, n in per_topic.items():
             self.metrics.topic_records.labels(kind, topic).inc(n)
         # Every windows partition hears of every batch, with the source offsets it covered:
@@ -271,7 +284,7 @@ class Worker:
         contributions_topic = self.topics.contributions.get_topic_name()
         for partition in range(partitions):
             body = orjson.dumps({"c": grouped.get(partition, []), "r": runs_by_source})
-            pending.append(await self._send(contributions_topic, None, body, partition))
+            pending.append(await self.outbox.send(contributions_topic, None, body, partition))
         sent = time.time()
         for event in events:
             stamp = getattr(event.message, "timestamp", None)
@@ -323,7 +336,7 @@ class Worker:
                 continue
             value = orjson.dumps(state.to_dict())
             table.data[kb] = value
-            pending.append(await self._send(changelog, kb, value, partition_of[key]))
+            pending.append(await self.outbox.send(changelog, kb, value, partition_of[key]))
             export_windows(self.metrics, self.labels, key, state, w.tumbling_s, w.hopping_s)
             for alert in alerts:
                 self.metrics.alert_transitions.labels(alert.rule, alert.state).inc()

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Coroutine, Generator, Sequence
 from typing import Any
 
 import faust
@@ -120,6 +121,20 @@ class Consumer(faust_aiokafka.Consumer):
         self._unacked_messages.discard(message)
         return False
 
+    def release(self, events: Sequence[Any]) -> None:
+        """Drop the extra reference a batch pipeline held on each event (``stream.pipeline``):
+        an offset becomes committable when its message's last reference goes. Messages of
+        partitions no longer assigned here are only marked done: their new owner processes
+        them again from the committed offset."""
+        assigned = self.assignment()
+        for event in events:
+            message = event.message
+            if message.tp in assigned:
+                event.ack()
+            else:
+                message.acked = True
+                self._unacked_messages.discard(message)
+
     # -- fetch loop --------------------------------------------------------------------------
     def _admit(self, tp: Any, offset: int, ordered: bool) -> str:
         """``deliver``, ``duplicate`` (already handed over), ``hole`` (seek back first) or
@@ -174,10 +189,13 @@ class Consumer(faust_aiokafka.Consumer):
                     if commit_every is not None and self._n_acked >= commit_every:
                         self._n_acked = 0
                         await self.commit()
-                    delivery = callback(message)
-                    results = await self.wait_first(delivery, self.suspend_flow.wait())
-                    if results.stopped or delivery not in results.done:
-                        break  # the flow was suspended first: not handed over, not read
+                    if self.suspend_flow.is_set():
+                        break  # a rebalance is starting: not handed over, not read
+                    delivery = _run_until_blocked(callback(message))
+                    if delivery is not None:  # it has to wait (full buffers): race a rebalance
+                        results = await self.wait_first(delivery, self.suspend_flow.wait())
+                        if results.stopped or delivery not in results.done:
+                            break  # the flow was suspended first: not handed over, not read
                     set_read_offset(tp, offset)
                     self._next[tp] = offset + 1
                 for tp, offset in reseek.items():
@@ -194,6 +212,54 @@ class Consumer(faust_aiokafka.Consumer):
             raise
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
+
+
+def _run_until_blocked(coro: Awaitable[Any]) -> Awaitable[Any] | None:
+    """Run ``coro`` up to its first wait: None if it finished without one (the usual case for
+    a delivery, which saves two tasks and an ``asyncio.wait`` per record), else a task that
+    finishes it."""
+    if not isinstance(coro, Coroutine):
+        return coro
+    try:
+        waiting_on = coro.send(None)
+    except StopIteration:
+        return None
+    return asyncio.ensure_future(_Resumed(coro, waiting_on))
+
+
+class _Resumed(Coroutine[Any, Any, Any]):
+    """``coro``, already run up to the point where it yielded ``waiting_on``, as a coroutine a
+    task can drive on: its first step hands the task that same wait, later steps (and any
+    cancellation, even one before the first step) go to ``coro``."""
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
+        self._coro = coro
+        self._first: list[Any] = [waiting_on]
+
+    def send(self, value: Any) -> Any:
+        if self._first:
+            return self._first.pop()
+        return self._coro.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        self._first.clear()
+        return self._coro.throw(typ if val is None else val)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                waiting_on = self.throw(error) if error is not None else self.send(value)
+            except StopIteration as done:
+                return done.value
+            try:
+                value, error = (yield waiting_on), None
+            except BaseException as exc:  # noqa: BLE001 - passed on to the coroutine
+                value, error = None, exc
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):

@@ -151,11 +151,12 @@ class Settings(BaseSettings):
         "intra-op thread that loses its core to the event loop stalls its partner",
     )
     batches_in_flight: int = Field(
-        2,
+        4,
         ge=1,
-        le=8,
-        description="micro-batches per input agent in flight at once: one is scored while "
-        "the previous one's outputs are being acknowledged",
+        le=16,
+        description="micro-batches per input agent between take and commit: parsed and "
+        "scored side by side while earlier ones wait for their broker acks, published in "
+        "the order they were taken",
     )
 
     def inference_model(self) -> ModelSettings:

@@ -90,19 +90,54 @@ async def _produce_paced(
         await producer.stop()
 
 
+async def _scored_total(metrics_url: str, at_least: float = 0, timeout_s: float = 0) -> float:
+    """The worker's ``records_scored_total`` (from its /metrics, as Prometheus would read it),
+    polled until it reaches ``at_least`` or ``timeout_s`` passed."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=5) as client:
+        while True:
+            try:
+                text = (await client.get(metrics_url)).text
+            except httpx.TransportError:  # the worker is still starting
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.25)
+                continue
+            total = sum(
+                sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples
+                if sample.name == "finsentry_records_scored_total"
+            )
+            if total >= at_least or time.monotonic() >= deadline:
+                return total
+            await asyncio.sleep(0.25)
+
+
 def _round_trip(
-    kafka: KafkaSettings, records: list[dict[str, Any]], prefix: str, latency_s: float | None
+    kafka: KafkaSettings,
+    metrics_url: str,
+    records: list[dict[str, Any]],
+    prefix: str,
+    latency_s: float | None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Produce ``records`` (as a backlog, or paced at ``len/latency_s`` per second) and return
-    the broker timestamps of each id in the input and the scored topic."""
+    the broker timestamps of each id in the input and the scored topic.
+
+    While the worker runs, the bench only watches its scored counter; it reads the scored
+    records (and their broker timestamps) afterwards, so that its own consuming does not
+    compete with the worker for the CPU being measured.
+    """
 
     async def run() -> tuple[dict[str, float], dict[str, float]]:
-        reader = asyncio.create_task(
-            _timestamps(kafka, kafka.topics.scored, len(records), 600, prefix)
-        )
+        before = await _scored_total(metrics_url, timeout_s=120)
         rate = len(records) / latency_s if latency_s else None
         await _produce_paced(kafka, kafka.topics.news, records, rate)
-        scored = await reader
+        await _scored_total(metrics_url, before + len(records), 600)
+        scored = await _timestamps(kafka, kafka.topics.scored, len(records), 60, prefix)
         sent = await _timestamps(kafka, kafka.topics.news, len(records), 60, prefix)
         return sent, scored
 
@@ -129,24 +164,26 @@ def bench_stream(
     with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
         kafka = settings.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap})
         create_topics(kafka)
-        worker = start_worker(settings, broker.bootstrap, free_port(), workdir / "worker.log")
+        port = free_port()
+        metrics_url = f"http://127.0.0.1:{port}/metrics"
+        worker = start_worker(settings, broker.bootstrap, port, workdir / "worker.log")
         try:
             # warm-up: model load, group join, first batches
             warm = [{**r, "id": f"warm-{i}"} for i, r in enumerate(records[:200])]
-            _round_trip(kafka, warm, "warm-", None)
+            _round_trip(kafka, metrics_url, warm, "warm-", None)
             for r in range(rounds):
                 bare.append(
                     _bare_rate(scorer, texts, settings.batch_max, settings.inference_workers)
                 )
                 bare_single.append(_bare_rate(single, texts, settings.batch_max, 1))
                 batch = [{**rec, "id": f"r{r}-{i}"} for i, rec in enumerate(records)]
-                _, scored = _round_trip(kafka, batch, f"r{r}-", None)
+                _, scored = _round_trip(kafka, metrics_url, batch, f"r{r}-", None)
                 stamps = sorted(scored.values())
                 e2e.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0)
             rate = float(np.median(e2e)) / 2
             count = int(rate * latency_s)  # ids stay unique when the feed is replayed
             paced = [{**records[i % len(records)], "id": f"lat-{i}"} for i in range(count)]
-            sent, done = _round_trip(kafka, paced, "lat-", latency_s)
+            sent, done = _round_trip(kafka, metrics_url, paced, "lat-", latency_s)
             lat = np.array([done[k] - sent[k] for k in sent if k in done]) * 1000
         finally:
             stop_worker(worker)

@@ -135,17 +135,12 @@ def _crossed(rule: AlertRule, value: float, threshold: float) -> bool:
     return value <= threshold
 
 
-def _surge(
-    rule: AlertRule, state: KeyState, pane: int, pane_s: int
-) -> tuple[float, WindowStats, tuple[float, float]]:
-    window = tumbling(state, pane, pane_s)
-    history = [
-        pane_value(state, pane - k * pane_s, rule.metric) for k in range(1, rule.baseline_panes + 1)
-    ]
+def _z(values: Sequence[float], at: int, baseline: int) -> tuple[float, tuple[float, float]]:
+    """z-score of ``values[at]`` against the ``baseline`` values after it (older panes)."""
+    history = values[at + 1 : at + 1 + baseline]
     mean = sum(history) / len(history)
     std = math.sqrt(sum((h - mean) ** 2 for h in history) / len(history))
-    current = window.metric(rule.metric) or 0.0
-    return (current - mean) / max(std, 1.0), window, (mean, std)
+    return (values[at] - mean) / max(std, 1.0), (mean, std)
 
 
 def _measure(
@@ -162,10 +157,15 @@ def _measure(
             return None, None, window, None
         value = window.metric(rule.metric)
         return value, value, window, None
-    z, window, baseline = _surge(rule, state, pane, pane_s)
+    # surge: the latest pane and the one before it, each against the panes before it
+    values = [
+        pane_value(state, pane - k * pane_s, rule.metric) for k in range(rule.baseline_panes + 2)
+    ]
+    z, baseline = _z(values, 0, rule.baseline_panes)
+    z_previous, _ = _z(values, 1, rule.baseline_panes)
+    window = tumbling(state, pane, pane_s)
     # The latest pane is still filling: a surge can fire on it, but it resolves only once the
     # last complete pane is calm too (else the first minutes of every pane would resolve it).
-    z_previous, _, _ = _surge(rule, state, pane - pane_s, pane_s)
     fire_on = z if window.count >= rule.min_count else None
     return fire_on, max(z, z_previous), window, baseline
 

@@ -71,6 +71,10 @@ class KafkaSettings(BaseModel):
         "data arrives; the embedded broker (Tansu) answers only when this expires, so it "
         "bounds the latency there (faust's own 1500 ms made the median ~0.7 s)",
     )
+    commit_interval_s: float = Field(
+        1.0, gt=0, description="input offsets are committed this often (once stored)"
+    )
+    commit_every: int = Field(500, ge=1, description="... or after this many processed records")
     topics: TopicSettings = Field(default_factory=TopicSettings)
 
 
@@ -140,7 +144,7 @@ class Settings(BaseSettings):
     pii: PiiSettings = Field(default_factory=PiiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
-    batch_max: int = Field(64, ge=1, description="records per micro-batch")
+    batch_max: int = Field(128, ge=1, description="records per micro-batch")
     batch_within_s: float = Field(0.2, gt=0, description="longest wait to fill a micro-batch")
     inference_workers: int = Field(
         2,

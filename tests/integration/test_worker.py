@@ -106,6 +106,12 @@ def test_malformed_records_land_in_dead_letters_with_reasons(cluster):
 
 def test_kill_9_mid_backlog_loses_nothing_and_does_not_inflate_windows(cluster):
     feed = sample_feed(minutes=40, seed=5, news_per_min=30, tx_per_min=40)
+    # commits lag the stored outputs by up to 5 s, so that the kill surely leaves some
+    # scored-but-uncommitted records behind (the redelivery this test is about)
+    cluster.extra_env = {
+        "FINSENTRY_KAFKA__COMMIT_INTERVAL_S": "5",
+        "FINSENTRY_KAFKA__COMMIT_EVERY": "100000",
+    }
     proc, port, _ = cluster.start_worker()
     _send_feed(cluster, feed, malformed=False)
     expected = {r["id"] for r in feed.news} | {r["id"] for r in feed.transactions}

@@ -33,3 +33,9 @@ def test_faust_data_dir_stays_out_of_the_working_directory():
     datadir = Path(app.conf.datadir)
     assert datadir.parent == Path(tempfile.gettempdir())
     assert "g-datadir" in datadir.name
+
+
+def test_commit_cadence_comes_from_the_settings():
+    app, _ = create_app(Settings(kafka=KafkaSettings(commit_interval_s=5, commit_every=9)))
+    assert app.conf.broker_commit_interval == 5
+    assert app.conf.broker_commit_every == 9

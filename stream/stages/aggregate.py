@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stream.records import ScoredEvent
-from stream.stages.offsets import Ranges, add_range, contains, union
+from stream.stages.offsets import Ranges, contains, runs, union
 
 __all__ = [
     "WINDOW_METRICS",
@@ -166,12 +166,13 @@ def apply_contributions(
     applied set a few merged ranges although this key sees only some of the offsets.
     """
     applied = duplicates = late = 0
+    fresh: dict[str, set[int]] = {}  # offsets first seen in this call, merged in at the end
     for c in contributions:
-        ranges = state.applied.get(c.source, [])
-        if contains(ranges, c.offset):
+        seen = fresh.setdefault(c.source, set())
+        if c.offset in seen or contains(state.applied.get(c.source, []), c.offset):
             duplicates += 1
             continue
-        state.applied[c.source] = add_range(ranges, c.offset, c.offset)
+        seen.add(c.offset)
         state.kind = c.kind
         if c.ts < state.max_ts - retention_s:
             late += 1  # older than anything kept: counted, not windowed
@@ -189,6 +190,9 @@ def apply_contributions(
             pane.flagged_ids.append(c.id)
         state.max_ts = max(state.max_ts, c.ts)
         applied += 1
+    for source, offsets in fresh.items():
+        if offsets:
+            state.applied[source] = union(state.applied.get(source, []), runs(offsets))
     for source, ranges in (covered or {}).items():
         state.applied[source] = union(state.applied.get(source, []), ranges)
     horizon = state.max_ts - retention_s

@@ -41,9 +41,13 @@ def add_range(ranges: Ranges, lo: int, hi: int) -> Ranges:
 
 
 def union(left: Ranges, right: Iterable[list[int]]) -> Ranges:
-    out = [list(r) for r in left]
-    for lo, hi in right:
-        out = add_range(out, lo, hi)
+    """Both sets of ranges as one (a single merge pass over them, sorted)."""
+    out: Ranges = []
+    for lo, hi in sorted([*left, *right]):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
     return out
 
 

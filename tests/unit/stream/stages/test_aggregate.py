@@ -65,6 +65,14 @@ def test_redelivered_records_are_not_counted_twice():
     assert tumbling(state, T0, 60).count == 15
 
 
+def test_a_record_repeated_within_one_batch_counts_once():
+    state = KeyState()
+    batch = [c(i, T0 + i) for i in (1, 2, 2, 3, 1)]
+    result = apply_contributions(state, batch, 60, 3600)
+    assert (result.applied, result.duplicates) == (3, 2)
+    assert state.applied == {"news[0]": [[1, 3]]}
+
+
 def test_records_processed_out_of_order_are_counted_once():
     # offsets 20..29 were processed before 10..19 (a hole left upstream, filled later)
     state = KeyState()

@@ -245,11 +245,6 @@ class Worker:
             self.metrics.dead_letters.labels(kind).inc(len(rejects))
         return pending
 
-    async def handle_inputs(self, kind: str, events: Sequence[Any]) -> None:
-        """One micro-batch start to end, outputs acknowledged (what the pipeline does)."""
-        prepared = await self.prepare_inputs(kind, events)
-        await asyncio.gather(*await self.publish_inputs(kind, events, prepared))
-
     def release(self, events: Sequence[Any]) -> None:
         """The batch's outputs are stored: its offsets may be committed."""
         self.app.consumer.release(events)  # type: ignore[attr-defined]

@@ -22,6 +22,10 @@ delivered and is not delivered again; an offset counts as read only once handed 
 acks that arrive while the flow is suspended are not committed (the new assignment fetches
 those records again from the committed offset: at-least-once).
 
+Handing a record over runs inline (no tasks) unless it has to wait for room, which is when a
+rebalance can overtake it. ``release`` lets a batch pipeline hold records past faust's own
+ack (``stream.pipeline``).
+
 It also makes the fetch wait a setting: faust fixes it at 1500 ms, and a broker that answers
 a fetch only when the wait expires (Tansu does) then delays every record by up to that long.
 """

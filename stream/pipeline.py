@@ -105,16 +105,18 @@ class InFlight(Generic[T]):
                 task.cancel()
 
     async def _settle(self, events: Sequence[Any], prepared: T, acks: list[Any]) -> None:
+        """Wait for the batch's broker acks (a failed one sends the whole batch again), then
+        release its events; frees the batch's slot in any case."""
+        sends = [acks]
+
+        async def stored() -> None:
+            try:
+                await asyncio.gather(*sends[-1])
+            except Exception:
+                sends.append(await self._publish(events, prepared))
+                raise
+
         try:
-
-            async def stored() -> None:
-                nonlocal acks
-                try:
-                    await asyncio.gather(*acks)
-                except Exception:
-                    acks = await self._publish(events, prepared)  # send them all again
-                    raise
-
             await retry_forever(describe(events) + " (broker acks)", stored)
             self._release(events)
         finally:

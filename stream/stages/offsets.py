@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 
-__all__ = ["Ranges", "add_range", "contains", "runs", "union"]
+__all__ = ["Ranges", "contains", "runs", "union"]
 
 Ranges = list[list[int]]  # [[lo, hi], ...] sorted, disjoint, not adjacent
 
@@ -18,26 +18,6 @@ Ranges = list[list[int]]  # [[lo, hi], ...] sorted, disjoint, not adjacent
 def contains(ranges: Ranges, offset: int) -> bool:
     i = bisect_right(ranges, [offset, float("inf")]) - 1
     return i >= 0 and ranges[i][0] <= offset <= ranges[i][1]
-
-
-def add_range(ranges: Ranges, lo: int, hi: int) -> Ranges:
-    """``ranges`` with ``[lo, hi]`` added (merging overlapping and adjacent ranges)."""
-    out: Ranges = []
-    placed = False
-    for a, b in ranges:
-        if b + 1 < lo:
-            out.append([a, b])
-        elif hi + 1 < a:
-            if not placed:
-                out.append([lo, hi])
-                placed = True
-            out.append([a, b])
-        else:
-            lo, hi = min(lo, a), max(hi, b)
-    if not placed:
-        out.append([lo, hi])
-        out.sort()
-    return out
 
 
 def union(left: Ranges, right: Iterable[list[int]]) -> Ranges:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from stream.stages.offsets import add_range, contains, runs, union
+from stream.stages.offsets import contains, runs, union
 
 
 def test_ranges_behave_like_a_set_of_integers():
@@ -15,7 +15,7 @@ def test_ranges_behave_like_a_set_of_integers():
     for _ in range(300):
         lo = rng.randrange(0, 400)
         hi = lo + rng.randrange(0, 8)
-        ranges = add_range(ranges, lo, hi)
+        ranges = union(ranges, [[lo, hi]])
         members |= set(range(lo, hi + 1))
         assert all(a <= b for a, b in ranges)
         assert all(b + 1 < a2 for (_, b), (a2, _) in itertools.pairwise(ranges))

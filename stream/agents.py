@@ -112,9 +112,11 @@ class Worker:
     def register(self) -> None:
         s, t = self.settings, self.topics
 
-        # One actor per input agent, several batches in flight (see ``stream.pipeline``): up to
-        # ``batches_in_flight`` are parsed and scored at once while earlier ones wait for their
-        # broker acks; outputs leave in the order the batches were taken.
+        # Input agents: the consumer hands each fetch's records of the agent's topic straight
+        # to the agent's pipeline in batches of up to ``batch_max`` (``faust_fix``, batch
+        # sinks), skipping faust's per-record stream path; up to ``batches_in_flight`` are
+        # parsed and scored at once while earlier ones wait for their broker acks; outputs
+        # leave in the order the batches came (``stream.pipeline``).
         def input_agent(topic: Any, name: str, kind: str) -> None:
             async def agent(stream: Any) -> None:
                 flight: InFlight[Prepared] = InFlight(
@@ -122,15 +124,14 @@ class Worker:
                     partial(self.publish_inputs, kind),
                     self.release,
                     s.batches_in_flight,
+                    s.batch_max,
                 )
-                publisher = asyncio.ensure_future(flight.run())
+                consumer = self.app.consumer
+                consumer.add_batch_sink(topic.get_topic_name(), flight)  # type: ignore[attr-defined]
                 try:
-                    async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                        self.metrics.consumed.labels(kind).inc(len(events))
-                        self.metrics.last_record.labels(kind).set(time.time())
-                        await flight.submit(events)
+                    await flight.run()
                 finally:
-                    publisher.cancel()
+                    consumer.remove_batch_sink(topic.get_topic_name())  # type: ignore[attr-defined]
 
             self.app.agent(topic, name=name)(agent)
 
@@ -140,7 +141,8 @@ class Worker:
         @self.app.agent(t.contributions, name="windows")
         async def windows(stream: Any) -> None:
             async for events in stream.take_events(s.batch_max, s.batch_within_s):
-                await retry_forever(describe(events), partial(self.handle_contributions, events))
+                what = describe([e.message for e in events])
+                await retry_forever(what, partial(self.handle_contributions, events))
 
         @self.app.on_partitions_assigned.connect  # type: ignore[arg-type]
         async def reset_sync(sender: Any, assigned: Any = None, **kwargs: Any) -> None:
@@ -184,14 +186,18 @@ class Worker:
         return self._classifier
 
     # -- input agents -------------------------------------------------------------------------
-    async def prepare_inputs(self, kind: str, events: Sequence[Any]) -> Prepared:
+    async def prepare_inputs(self, kind: str, messages: Sequence[Any]) -> Prepared:
         """Parse and score one micro-batch in an inference thread (several run at once)."""
+        self.metrics.consumed.labels(kind).inc(len(messages))
+        self.metrics.last_record.labels(kind).set(time.time())
         now = datetime.now(UTC)
-        raws = []
-        for event in events:
-            msg = event.message
-            raw = event.value if isinstance(event.value, bytes) else str(event.value).encode()
-            raws.append((raw, SourceRef(msg.topic, msg.partition, msg.offset)))
+        raws = [
+            (
+                m.value if isinstance(m.value, bytes) else str(m.value).encode(),
+                SourceRef(m.topic, m.partition, m.offset),
+            )
+            for m in messages
+        ]
         clf = await self.classifier()
         scorer = clf.scorer(TASK_OF_KIND[kind])
         loop = asyncio.get_running_loop()
@@ -210,7 +216,7 @@ class Worker:
         return Prepared(now, parsed, outcome, time.perf_counter() - started)
 
     async def publish_inputs(
-        self, kind: str, events: Sequence[Any], prepared: Prepared
+        self, kind: str, messages: Sequence[Any], prepared: Prepared
     ) -> list[Any]:
         """Send one batch's scored events, contributions and dead letters; returns their
         broker-ack futures (the batch's offsets are released only once all resolve).
@@ -230,7 +236,7 @@ class Worker:
                 DeadLetter("unscorable", why, ref, parsed.payloads[ref])
                 for ref, why in outcome.failed
             ]
-            pending += await self._publish(kind, outcome, events)
+            pending += await self._publish(kind, outcome, messages)
         for dead in rejects:
             self.metrics.rejected.labels(kind, dead.reason).inc()
             log.warning("rejected %s: %s (%s)", dead.source, dead.reason, dead.detail[:200])
@@ -245,11 +251,13 @@ class Worker:
             self.metrics.dead_letters.labels(kind).inc(len(rejects))
         return pending
 
-    def release(self, events: Sequence[Any]) -> None:
+    def release(self, messages: Sequence[Any]) -> None:
         """The batch's outputs are stored: its offsets may be committed."""
-        self.app.consumer.release(events)  # type: ignore[attr-defined]
+        self.app.consumer.release(messages)  # type: ignore[attr-defined]
 
-    async def _publish(self, kind: str, outcome: ScoreOutcome, events: Sequence[Any]) -> list[Any]:
+    async def _publish(
+        self, kind: str, outcome: ScoreOutcome, messages: Sequence[Any]
+    ) -> list[Any]:
         partitions = self.settings.kafka.topics.partitions
         grouped: dict[int, list[list[Any]]] = defaultdict(list)
         per_topic: Counter[str] = Counter()
@@ -271,18 +279,16 @@ class Worker:
         # Every windows partition hears of every batch, with the source offsets it covered:
         # the windows remember them as ranges (see ``stages.offsets``).
         covered: dict[str, list[int]] = defaultdict(list)
-        for event in events:
-            covered[f"{event.message.topic}[{event.message.partition}]"].append(
-                event.message.offset
-            )
+        for m in messages:
+            covered[f"{m.topic}[{m.partition}]"].append(m.offset)
         runs_by_source = {source: runs(offsets) for source, offsets in covered.items()}
         contributions_topic = self.topics.contributions.get_topic_name()
         for partition in range(partitions):
             body = orjson.dumps({"c": grouped.get(partition, []), "r": runs_by_source})
             pending.append(await self.outbox.send(contributions_topic, None, body, partition))
         sent = time.time()
-        for event in events:
-            stamp = getattr(event.message, "timestamp", None)
+        for m in messages:
+            stamp = getattr(m, "timestamp", None)
             if stamp:
                 self.metrics.e2e_seconds.labels(kind).observe(max(0.0, sent - stamp))
         return pending

@@ -23,8 +23,14 @@ acks that arrive while the flow is suspended are not committed (the new assignme
 those records again from the committed offset: at-least-once).
 
 Handing a record over runs inline (no tasks) unless it has to wait for room, which is when a
-rebalance can overtake it. ``release`` lets a batch pipeline hold records past faust's own
-ack (``stream.pipeline``).
+rebalance can overtake it.
+
+Topics with a *batch sink* (the input topics, ``add_batch_sink``) skip faust's per-record
+path (an event, a channel queue and a stream turn per record, which cost the worker more than
+half of its event loop): the records of each fetch go to the sink as batches of up to
+``max_batch``, tracked for commits like faust's streams track them; the sink (a
+``stream.pipeline.InFlight``) holds a reference on each and ``release``-s them once their
+outputs are stored.
 
 It also makes the fetch wait a setting: faust fixes it at 1500 ms, and a broker that answers
 a fetch only when the wait expires (Tansu does) then delays every record by up to that long.
@@ -36,22 +42,35 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Coroutine, Generator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import faust
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-__all__ = ["App", "Consumer", "ConsumerThread", "Transport"]
+__all__ = ["App", "BatchSink", "Consumer", "ConsumerThread", "Transport"]
 
 log = logging.getLogger(__name__)
 
 _GAP_SEEKS = 3  # seeks back to a missing offset before the gap is taken as real
 
 
+class BatchSink(Protocol):
+    """Where a topic's records go in batches instead of faust's streams."""
+
+    max_batch: int
+
+    def has_room(self) -> bool: ...
+
+    async def room(self) -> None: ...
+
+    def hand_over(self, messages: Sequence[Any]) -> None: ...
+
+
 class Consumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._sinks: dict[str, BatchSink] = {}
         self._next: dict[Any, int] = {}  # tp -> next offset to hand over
         self._hole_seeks: dict[Any, tuple[int, int]] = {}  # tp -> (missing offset, seeks)
         self._stuck_since: dict[Any, tuple[int, float]] = {}  # tp -> (committed, first seen)
@@ -125,19 +144,58 @@ class Consumer(faust_aiokafka.Consumer):
         self._unacked_messages.discard(message)
         return False
 
-    def release(self, events: Sequence[Any]) -> None:
-        """Drop the extra reference a batch pipeline held on each event (``stream.pipeline``):
-        an offset becomes committable when its message's last reference goes. Messages of
+    def release(self, messages: Sequence[Any]) -> None:
+        """Drop the reference a batch sink held on each message (``stream.pipeline``): an
+        offset becomes committable when its message's last reference goes. Messages of
         partitions no longer assigned here are only marked done: their new owner processes
         them again from the committed offset."""
         assigned = self.assignment()
-        for event in events:
-            message = event.message
+        for message in messages:
             if message.tp in assigned:
-                event.ack()
+                message.ack(self)
             else:
                 message.acked = True
                 self._unacked_messages.discard(message)
+
+    # -- batch sinks -------------------------------------------------------------------------
+    def add_batch_sink(self, topic: str, sink: BatchSink) -> None:
+        """Send ``topic``'s records to ``sink`` in batches (see the module docstring)."""
+        self._sinks[topic] = sink
+
+    def remove_batch_sink(self, topic: str) -> None:
+        self._sinks.pop(topic, None)
+
+    async def _hand_over(self, sink: BatchSink, batch: list[Any]) -> bool:
+        """Give ``batch`` (records in offset order per partition, already admitted) to
+        ``sink``, waiting for room unless a rebalance starts first. False: not handed over,
+        the flow is suspended; its partitions expect the batch's records again."""
+        if not self.suspend_flow.is_set() and not sink.has_room():
+            results = await self.wait_first(sink.room(), self.suspend_flow.wait())
+            if results.stopped:
+                self._give_back(batch)
+                return False
+        if self.suspend_flow.is_set() or not sink.has_room():
+            self._give_back(batch)
+            return False
+        for message in batch:
+            message.tracked = True
+            self._unacked_messages.add(message)
+        sink.hand_over(batch)
+        for message in batch:
+            self._read_offset[message.tp] = message.offset
+        return True
+
+    def _give_back(self, batch: list[Any]) -> None:
+        """Expect ``batch``'s records again: each partition's next offset goes back to its
+        first record in the batch (unless a seek has set it since)."""
+        first: dict[Any, int] = {}
+        last: dict[Any, int] = {}
+        for message in batch:
+            first.setdefault(message.tp, message.offset)
+            last[message.tp] = message.offset
+        for tp, offset in first.items():
+            if self._next.get(tp) == last[tp] + 1:
+                self._next[tp] = offset
 
     # -- fetch loop --------------------------------------------------------------------------
     def _admit(self, tp: Any, offset: int, ordered: bool) -> str:
@@ -165,6 +223,7 @@ class Consumer(faust_aiokafka.Consumer):
         set_read_offset = self._read_offset.__setitem__
         commit_every = self._commit_every
         acks_enabled_for = self.app.topics.acks_enabled_for
+        sinks = self._sinks
         since_yield = 0
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
@@ -174,6 +233,8 @@ class Consumer(faust_aiokafka.Consumer):
                 if self.should_stop:
                     continue
                 reseek: dict[Any, int] = {}
+                batches: dict[str, list[Any]] = {}  # sink topic -> records not handed over yet
+                suspended = False
                 async for tp, message in ait:
                     since_yield += 1
                     if since_yield > 100:
@@ -194,14 +255,32 @@ class Consumer(faust_aiokafka.Consumer):
                         self._n_acked = 0
                         await self.commit()
                     if self.suspend_flow.is_set():
+                        suspended = True
                         break  # a rebalance is starting: not handed over, not read
+                    sink = sinks.get(tp.topic)
+                    if sink is not None:
+                        self._next[tp] = offset + 1
+                        batch = batches.setdefault(tp.topic, [])
+                        batch.append(message)
+                        if len(batch) >= sink.max_batch:
+                            del batches[tp.topic]
+                            if not await self._hand_over(sink, batch):
+                                suspended = True
+                                break
+                        continue
                     delivery = _run_until_blocked(callback(message))
                     if delivery is not None:  # it has to wait (full buffers): race a rebalance
                         results = await self.wait_first(delivery, self.suspend_flow.wait())
                         if results.stopped or delivery not in results.done:
+                            suspended = True
                             break  # the flow was suspended first: not handed over, not read
                     set_read_offset(tp, offset)
                     self._next[tp] = offset + 1
+                for topic, batch in batches.items():  # the rest of the fetch, in order
+                    if suspended:
+                        self._give_back(batch)
+                    elif not await self._hand_over(sinks[topic], batch):
+                        suspended = True
                 for tp, offset in reseek.items():
                     log.info("%s: records skipped upstream; fetching again from %d", tp, offset)
                     await super().seek(tp, offset)

@@ -1,12 +1,12 @@
-"""Micro-batches in flight: prepared side by side, published in the order they were taken.
+"""Micro-batches in flight: prepared side by side, published in the order they were handed over.
 
-faust acks a ``take`` batch as soon as the agent's loop moves on, and commits an offset once
-every reference to its message is acked. An input agent hands each batch to :class:`InFlight`
-and moves on at once: the pipeline takes one more reference on every message, prepares (parses
-and scores) up to ``depth`` batches at the same time, publishes them one after the other in the
-order they were taken, and lets go of its references once the broker has acknowledged every
-output of the batch. Scoring never waits for broker round trips, and an offset still commits
-only after its outputs are stored (at-least-once).
+faust commits an offset once every reference to its message is acked. The consumer hands the
+input records of each fetch to :class:`InFlight` in batches (``stream.faust_fix``): the
+pipeline takes a reference on every message, prepares (parses and scores) up to ``depth``
+batches at the same time, publishes them one after the other in the order they came, and lets
+go of its references once the broker has acknowledged every output of the batch. Scoring
+never waits for broker round trips, and an offset still commits only after its outputs are
+stored (at-least-once).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def describe(events: Sequence[Any]) -> str:
-    """``batch of N from topic[partition]@offset`` (the first event's position)."""
-    first = events[0].message if events else None
+def describe(messages: Sequence[Any]) -> str:
+    """``batch of N from topic[partition]@offset`` (the first message's position)."""
+    first = messages[0] if messages else None
     where = f"{first.topic}[{first.partition}]@{first.offset}" if first else "?"
-    return f"batch of {len(events)} from {where}"
+    return f"batch of {len(messages)} from {where}"
 
 
 async def retry_forever(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -51,11 +51,12 @@ async def retry_forever(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
 
 
 class InFlight(Generic[T]):
-    """Up to ``depth`` batches between ``take`` and commit.
+    """Up to ``depth`` batches of messages between hand-over and commit.
 
-    ``prepare(events)`` runs for several batches at once; ``publish(events, prepared)`` runs
-    for one batch at a time, in ``submit`` order, and returns the broker-ack futures of the
-    batch's outputs; ``release(events)`` is called once they have all resolved.
+    ``prepare(messages)`` runs for several batches at once; ``publish(messages, prepared)``
+    runs for one batch at a time, in hand-over order, and returns the broker-ack futures of the
+    batch's outputs; ``release(messages)`` is called once they have all resolved. Batches hold
+    at most ``max_batch`` messages (the consumer splits larger fetches).
     """
 
     def __init__(
@@ -64,11 +65,14 @@ class InFlight(Generic[T]):
         publish: Callable[[Sequence[Any], T], Awaitable[list[Any]]],
         release: Callable[[Sequence[Any]], None],
         depth: int,
+        max_batch: int = 128,
     ) -> None:
         self._prepare = prepare
         self._publish = publish
         self._release = release
-        self._slots = asyncio.Semaphore(depth)
+        self.max_batch = max_batch
+        self._free = depth
+        self._room = asyncio.Event()
         self._queue: asyncio.Queue[tuple[Sequence[Any], asyncio.Future[T]]] = asyncio.Queue()
         self._tasks: set[asyncio.Future[Any]] = set()
 
@@ -78,46 +82,64 @@ class InFlight(Generic[T]):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def submit(self, events: Sequence[Any]) -> None:
-        """Hold ``events`` and start preparing them; waits while ``depth`` batches are out."""
-        await self._slots.acquire()
-        for event in events:
-            event.message.incref()  # faust's own ack after this returns is then not the last
-        self._queue.put_nowait((events, self._spawn(self._prepare(events))))
+    def has_room(self) -> bool:
+        return self._free > 0
+
+    async def room(self) -> None:
+        """Wait until a batch can be handed over."""
+        while not self._free:
+            self._room.clear()
+            await self._room.wait()
+
+    def hand_over(self, messages: Sequence[Any]) -> None:
+        """Hold ``messages`` (one reference each) and start preparing them; needs room."""
+        if not self._free:
+            msg = "no room in the pipeline: await room() first"
+            raise RuntimeError(msg)
+        self._free -= 1
+        for message in messages:
+            message.incref()
+        self._queue.put_nowait((messages, self._spawn(self._prepare(messages))))
+
+    async def submit(self, messages: Sequence[Any]) -> None:
+        """``room`` then ``hand_over``."""
+        await self.room()
+        self.hand_over(messages)
 
     async def run(self) -> None:
-        """Publish the prepared batches in order; runs beside the agent's ``take`` loop."""
+        """Publish the prepared batches in order; runs beside the consumer's fetch loop."""
         try:
             while True:
-                events, work = await self._queue.get()
-                what = describe(events)
+                messages, work = await self._queue.get()
+                what = describe(messages)
                 try:
                     prepared = await work
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - prepared again below
                     log.error("%s failed (%s: %s)", what, type(exc).__name__, exc)
-                    prepared = await retry_forever(what, partial(self._prepare, events))
-                acks = await retry_forever(what, partial(self._publish, events, prepared))
-                self._spawn(self._settle(events, prepared, acks))
+                    prepared = await retry_forever(what, partial(self._prepare, messages))
+                acks = await retry_forever(what, partial(self._publish, messages, prepared))
+                self._spawn(self._settle(messages, prepared, acks))
         finally:
             for task in list(self._tasks):
                 task.cancel()
 
-    async def _settle(self, events: Sequence[Any], prepared: T, acks: list[Any]) -> None:
+    async def _settle(self, messages: Sequence[Any], prepared: T, acks: list[Any]) -> None:
         """Wait for the batch's broker acks (a failed one sends the whole batch again), then
-        release its events; frees the batch's slot in any case."""
+        release its messages; frees the batch's slot in any case."""
         sends = [acks]
 
         async def stored() -> None:
             try:
                 await asyncio.gather(*sends[-1])
             except Exception:
-                sends.append(await self._publish(events, prepared))
+                sends.append(await self._publish(messages, prepared))
                 raise
 
         try:
-            await retry_forever(describe(events) + " (broker acks)", stored)
-            self._release(events)
+            await retry_forever(describe(messages) + " (broker acks)", stored)
+            self._release(messages)
         finally:
-            self._slots.release()
+            self._free += 1
+            self._room.set()

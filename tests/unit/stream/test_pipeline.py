@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+import pytest
 
 from stream.pipeline import InFlight
 
@@ -21,13 +23,8 @@ class Message:
         self.refcount += 1
 
 
-@dataclass
-class Event:
-    message: Message = field(default_factory=Message)
-
-
-def batch(n: int) -> list[Event]:
-    return [Event(Message(offset=n * 10 + i)) for i in range(3)]
+def batch(n: int) -> list[Message]:
+    return [Message(offset=n * 10 + i) for i in range(3)]
 
 
 def test_batches_are_prepared_together_published_in_order_and_released_once_stored() -> None:
@@ -41,7 +38,7 @@ def test_batches_are_prepared_together_published_in_order_and_released_once_stor
 
         async def prepare(events: Sequence[Any]) -> int:
             nonlocal preparing, most_at_once
-            n = events[0].message.offset // 10
+            n = events[0].offset // 10
             preparing += 1
             most_at_once = max(most_at_once, preparing)
             await asyncio.sleep(0.05 if n == 0 else 0.01)  # the first batch is the slowest
@@ -54,14 +51,17 @@ def test_batches_are_prepared_together_published_in_order_and_released_once_stor
             return [acks[n]]
 
         def release(events: Sequence[Any]) -> None:
-            released.append(events[0].message.offset // 10)
+            released.append(events[0].offset // 10)
 
         flight: InFlight[int] = InFlight(prepare, publish, release, depth=3)
         runner = asyncio.ensure_future(flight.run())
         batches = [batch(n) for n in range(3)]
         for events in batches:
             await flight.submit(events)
-        assert all(e.message.refcount == 2 for b in batches for e in b)  # held past faust's ack
+        assert all(m.refcount == 2 for b in batches for m in b)  # one reference each
+        assert not flight.has_room()
+        with pytest.raises(RuntimeError, match="no room"):
+            flight.hand_over(batch(9))
         fourth = asyncio.ensure_future(flight.submit(batch(3)))
         await asyncio.sleep(0.1)
         assert most_at_once == 3

@@ -29,6 +29,7 @@ __all__ = [
     "contributions_of",
     "hopping",
     "pane_value",
+    "remember",
     "tumbling",
 ]
 
@@ -158,17 +159,23 @@ def apply_contributions(
     retention_s: int,
     sample_ids: int = 5,
     covered: dict[str, Ranges] | None = None,
+    fresh: dict[str, set[int]] | None = None,
 ) -> ApplyResult:
     """Add contributions to ``state`` in place, skipping any whose source offset was applied.
 
     ``covered``: source offsets whose records are all in ``contributions`` or were applied
     before (the input batches these contributions came from); remembering them keeps the
     applied set a few merged ranges although this key sees only some of the offsets.
+    ``fresh``: a caller that applies one batch in several calls passes the same dict to each;
+    the offsets first seen are collected there (a record repeated within the batch is still
+    a duplicate) and the caller merges them once, with ``remember``.
     """
     applied = duplicates = late = 0
-    fresh: dict[str, set[int]] = {}  # offsets first seen in this call, merged in at the end
+    own = fresh is None
+    seen_in_batch: dict[str, set[int]] = {} if fresh is None else fresh
+    before = state.max_ts
     for c in contributions:
-        seen = fresh.setdefault(c.source, set())
+        seen = seen_in_batch.setdefault(c.source, set())
         if c.offset in seen or contains(state.applied.get(c.source, []), c.offset):
             duplicates += 1
             continue
@@ -188,17 +195,32 @@ def apply_contributions(
         flagged = c.label == 0 if c.kind == "news" else c.label == 2
         if flagged and len(pane.flagged_ids) < sample_ids:
             pane.flagged_ids.append(c.id)
-        state.max_ts = max(state.max_ts, c.ts)
+        if c.ts > state.max_ts:
+            state.max_ts = c.ts
         applied += 1
-    for source, offsets in fresh.items():
-        if offsets:
-            state.applied[source] = union(state.applied.get(source, []), runs(offsets))
-    for source, ranges in (covered or {}).items():
-        state.applied[source] = union(state.applied.get(source, []), ranges)
+    if own:
+        remember(state, seen_in_batch, covered)
+    # Panes fall out only when the horizon enters a new pane (a pane added since the last
+    # purge ends after the horizon: older records are late), so most calls skip the scan.
     horizon = state.max_ts - retention_s
-    for start in [s for s in state.panes if s + pane_s <= horizon]:
-        del state.panes[start]
+    if state.max_ts > before and (
+        before == -math.inf or horizon // pane_s != (before - retention_s) // pane_s
+    ):
+        for start in [s for s in state.panes if s + pane_s <= horizon]:
+            del state.panes[start]
     return ApplyResult(applied, duplicates, late)
+
+
+def remember(
+    state: KeyState, fresh: dict[str, set[int]], covered: dict[str, Ranges] | None = None
+) -> None:
+    """Merge a batch's newly applied offsets and its ``covered`` ranges into the key's applied
+    ranges (one merge per source)."""
+    covered = covered or {}
+    for source in fresh.keys() | covered.keys():
+        extra = runs(fresh.get(source, ())) + covered.get(source, [])
+        if extra:
+            state.applied[source] = union(state.applied.get(source, []), extra)
 
 
 @dataclass(frozen=True, slots=True)

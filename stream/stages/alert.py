@@ -33,9 +33,10 @@ from stream.stages.aggregate import (
     apply_contributions,
     hopping,
     pane_value,
+    remember,
     tumbling,
 )
-from stream.stages.offsets import Ranges, union
+from stream.stages.offsets import Ranges
 
 __all__ = ["AlertEvent", "AlertRule", "apply_and_evaluate", "evaluate_rules", "load_rules"]
 
@@ -240,6 +241,7 @@ def apply_and_evaluate(
     """
     applied = duplicates = late = 0
     events: list[AlertEvent] = []
+    fresh: dict[str, set[int]] = {}
     start = 0
     while start < len(contributions):
         pane = int(contributions[start].ts // pane_s)
@@ -247,7 +249,7 @@ def apply_and_evaluate(
         while end < len(contributions) and int(contributions[end].ts // pane_s) == pane:
             end += 1
         result = apply_contributions(
-            state, contributions[start:end], pane_s, retention_s, sample_ids
+            state, contributions[start:end], pane_s, retention_s, sample_ids, fresh=fresh
         )
         applied, duplicates, late = (
             applied + result.applied,
@@ -257,6 +259,5 @@ def apply_and_evaluate(
         if result.applied:
             events += evaluate_rules(key, state, rules, pane_s, hop_s)
         start = end
-    for source, ranges in (covered or {}).items():
-        state.applied[source] = union(state.applied.get(source, []), ranges)
+    remember(state, fresh, covered)
     return ApplyResult(applied, duplicates, late), events

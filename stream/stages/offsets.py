@@ -22,6 +22,11 @@ def contains(ranges: Ranges, offset: int) -> bool:
 
 def union(left: Ranges, right: Iterable[list[int]]) -> Ranges:
     """Both sets of ranges as one (a single merge pass over them, sorted)."""
+    right = list(right)
+    if len(left) == 1 and len(right) == 1:  # the usual case: one run each, overlapping
+        (a, b), (c, d) = left[0], right[0]
+        if c <= b + 1 and a <= d + 1:
+            return [[min(a, c), max(b, d)]]
     out: Ranges = []
     for lo, hi in sorted([*left, *right]):
         if out and lo <= out[-1][1] + 1:

@@ -151,3 +151,22 @@ def test_a_backlog_in_one_batch_gives_the_same_alerts_as_pane_by_pane():
     _, events = apply_and_evaluate("ticker:X", KeyState(), recs, (SURGE,), 60, 300, 7200)
     assert [(e.state, e.at) for e in events] == [(e.state, e.at) for e in run((SURGE,), schedule)]
     assert [e.state for e in events] == ["firing", "resolved"]
+
+
+def test_a_record_repeated_in_another_pane_run_of_one_batch_counts_once():
+    from stream.stages.alert import apply_and_evaluate
+
+    def rec(i, minute):
+        return Contribution(
+            "ticker:X", "news", f"r{i}", T0 + 60 * minute, 1, 0.1, 0.0, "news[0]", i
+        )
+
+    # minute 0, minute 1, then record 0 again: three pane runs in one batch
+    batch = [rec(0, 0), rec(1, 1), rec(0, 0)]
+    state = KeyState()
+    result, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), 60, 300, 7200)
+    assert (result.applied, result.duplicates) == (2, 1)
+    assert sum(p.count for p in state.panes.values()) == 2
+    assert state.applied == {"news[0]": [[0, 1]]}
+    again, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), 60, 300, 7200)
+    assert (again.applied, again.duplicates) == (0, 3)

@@ -1,10 +1,10 @@
 """Thin faust adapters around the pure stages.
 
-Input agents (news, transactions): take a micro-batch -> parse -> score in a worker thread ->
-send scored events, dead letters, and per-topic contributions (one message per contributions
-partition, routed by topic key). The window agent applies contributions to the per-key state
-idempotently, evaluates alert rules and persists the state with its source offsets in one
-changelog write.
+Input agents (news, transactions): a micro-batch from the consumer -> parse and score in an
+inference thread -> send scored events, dead letters, and per-topic contributions (one message
+per contributions partition, routed by topic key). The window agent applies contributions to
+the per-key state idempotently, evaluates alert rules and persists the state with its source
+offsets in one changelog write.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ class Worker:
                     self.release,
                     s.batches_in_flight,
                     s.batch_max,
+                    partial(self.received, kind),
                 )
                 consumer = self.app.consumer
                 consumer.add_batch_sink(topic.get_topic_name(), flight)  # type: ignore[attr-defined]
@@ -186,10 +187,12 @@ class Worker:
         return self._classifier
 
     # -- input agents -------------------------------------------------------------------------
-    async def prepare_inputs(self, kind: str, messages: Sequence[Any]) -> Prepared:
-        """Parse and score one micro-batch in an inference thread (several run at once)."""
+    def received(self, kind: str, messages: Sequence[Any]) -> None:
         self.metrics.consumed.labels(kind).inc(len(messages))
         self.metrics.last_record.labels(kind).set(time.time())
+
+    async def prepare_inputs(self, kind: str, messages: Sequence[Any]) -> Prepared:
+        """Parse and score one micro-batch in an inference thread (several run at once)."""
         now = datetime.now(UTC)
         raws = [
             (

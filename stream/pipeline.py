@@ -56,7 +56,8 @@ class InFlight(Generic[T]):
     ``prepare(messages)`` runs for several batches at once; ``publish(messages, prepared)``
     runs for one batch at a time, in hand-over order, and returns the broker-ack futures of the
     batch's outputs; ``release(messages)`` is called once they have all resolved. Batches hold
-    at most ``max_batch`` messages (the consumer splits larger fetches).
+    at most ``max_batch`` messages (the consumer splits larger fetches); ``received(messages)``
+    (optional) hears of each batch once, when it is handed over.
     """
 
     def __init__(
@@ -66,8 +67,10 @@ class InFlight(Generic[T]):
         release: Callable[[Sequence[Any]], None],
         depth: int,
         max_batch: int = 128,
+        received: Callable[[Sequence[Any]], None] | None = None,
     ) -> None:
         self._prepare = prepare
+        self._received = received
         self._publish = publish
         self._release = release
         self.max_batch = max_batch
@@ -99,6 +102,8 @@ class InFlight(Generic[T]):
         self._free -= 1
         for message in messages:
             message.incref()
+        if self._received is not None:
+            self._received(messages)
         self._queue.put_nowait((messages, self._spawn(self._prepare(messages))))
 
     async def submit(self, messages: Sequence[Any]) -> None:

@@ -144,8 +144,15 @@ class Settings(BaseSettings):
     pii: PiiSettings = Field(default_factory=PiiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
-    batch_max: int = Field(128, ge=1, description="records per micro-batch")
-    batch_within_s: float = Field(0.2, gt=0, description="longest wait to fill a micro-batch")
+    batch_max: int = Field(
+        128,
+        ge=1,
+        description="records per micro-batch. An input batch is what one fetch brings, up to "
+        "this: small when records trickle in, full under load",
+    )
+    batch_within_s: float = Field(
+        0.2, gt=0, description="longest wait to fill a micro-batch of the windows agent"
+    )
     inference_workers: int = Field(
         2,
         ge=1,
@@ -158,9 +165,9 @@ class Settings(BaseSettings):
         4,
         ge=1,
         le=16,
-        description="micro-batches per input agent between take and commit: parsed and "
+        description="micro-batches per input agent between fetch and commit: parsed and "
         "scored side by side while earlier ones wait for their broker acks, published in "
-        "the order they were taken",
+        "the order they came",
     )
 
     def inference_model(self) -> ModelSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -17,8 +18,8 @@ from rich.console import Console
 from stream.broker import EmbeddedBroker, create_topics, free_port
 from stream.produce import produce
 from stream.sample import sample_feed
-from stream.settings import Settings
-from stream.tail import read_topic
+from stream.settings import KafkaSettings, Settings
+from stream.tail import make_consumer
 from stream.topics import Watchlist
 
 __all__ = ["run_demo", "start_worker", "stop_worker"]
@@ -69,6 +70,29 @@ def _describe(alert: dict[str, Any]) -> str:
     )
 
 
+async def _print_alerts(
+    kafka: KafkaSettings,
+    topic: str,
+    worker: subprocess.Popen[bytes],
+    deadline: float | None,
+    console: Console,
+) -> bool:
+    """Print each alert as it arrives (one consumer for the whole demo) until ``deadline``;
+    False if the worker died first."""
+    consumer = make_consumer(kafka, topic)
+    await consumer.start()
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            if worker.poll() is not None:
+                return False
+            for messages in (await consumer.getmany(timeout_ms=1000)).values():
+                for m in messages:
+                    console.print(_describe(orjson.loads(m.value)))
+    finally:
+        await consumer.stop()
+    return True
+
+
 def run_demo(
     settings: Settings,
     *,
@@ -107,18 +131,12 @@ def run_demo(
             )
             console.print(f"  logs:     {workdir}  — Ctrl-C stops everything")
             deadline = None if exit_after is None else time.monotonic() + exit_after
-            seen = 0
-            while deadline is None or time.monotonic() < deadline:
-                if worker.poll() is not None:
-                    console.print(
-                        f"[red]the worker exited ({worker.returncode}); see "
-                        f"{workdir / 'worker.log'}[/red]"
-                    )
-                    return 1
-                alerts = read_topic(kafka, t.alerts, timeout_s=2.0)
-                for alert in alerts[seen:]:
-                    console.print(_describe(alert))
-                seen = len(alerts)
+            if not asyncio.run(_print_alerts(kafka, t.alerts, worker, deadline, console)):
+                console.print(
+                    f"[red]the worker exited ({worker.returncode}); see "
+                    f"{workdir / 'worker.log'}[/red]"
+                )
+                return 1
         except KeyboardInterrupt:
             console.print("stopping…")
         finally:

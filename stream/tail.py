@@ -43,17 +43,7 @@ async def read_topic_async(
     Stops when ``until(records)`` is true, after ``idle_s`` without a new record, or at
     ``timeout_s``.
     """
-    from aiokafka import AIOKafkaConsumer
-
-    from stream.app import client_kwargs
-
-    consumer = AIOKafkaConsumer(
-        topic,
-        **client_kwargs(kafka),
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
+    consumer = make_consumer(kafka, topic)
     await consumer.start()
     out: list[Any] = []
     deadline = time.monotonic() + timeout_s

@@ -117,22 +117,21 @@ class Worker:
         # sinks), skipping faust's per-record stream path; up to ``batches_in_flight`` are
         # parsed and scored at once while earlier ones wait for their broker acks; outputs
         # leave in the order the batches came (``stream.pipeline``).
+        # The sinks are in place before the consumer starts, so no input record can take
+        # faust's own path to a stream nobody reads.
         def input_agent(topic: Any, name: str, kind: str) -> None:
+            flight: InFlight[Prepared] = InFlight(
+                partial(self.prepare_inputs, kind),
+                partial(self.publish_inputs, kind),
+                self.release,
+                s.batches_in_flight,
+                s.batch_max,
+                partial(self.received, kind),
+            )
+            self.app.consumer.add_batch_sink(topic.get_topic_name(), flight)  # type: ignore[attr-defined]
+
             async def agent(stream: Any) -> None:
-                flight: InFlight[Prepared] = InFlight(
-                    partial(self.prepare_inputs, kind),
-                    partial(self.publish_inputs, kind),
-                    self.release,
-                    s.batches_in_flight,
-                    s.batch_max,
-                    partial(self.received, kind),
-                )
-                consumer = self.app.consumer
-                consumer.add_batch_sink(topic.get_topic_name(), flight)  # type: ignore[attr-defined]
-                try:
-                    await flight.run()
-                finally:
-                    consumer.remove_batch_sink(topic.get_topic_name())  # type: ignore[attr-defined]
+                await flight.run()
 
             self.app.agent(topic, name=name)(agent)
 

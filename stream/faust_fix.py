@@ -162,9 +162,6 @@ class Consumer(faust_aiokafka.Consumer):
         """Send ``topic``'s records to ``sink`` in batches (see the module docstring)."""
         self._sinks[topic] = sink
 
-    def remove_batch_sink(self, topic: str) -> None:
-        self._sinks.pop(topic, None)
-
     async def _hand_over(self, sink: BatchSink, batch: list[Any]) -> bool:
         """Give ``batch`` (records in offset order per partition, already admitted) to
         ``sink``, waiting for room unless a rebalance starts first. False: not handed over,

@@ -7,15 +7,22 @@ the worker's inference arrangement (``inference_workers`` threads sharing ``mode
 to the last scored record. The ratio is the median of the per-round ratios: this machine's
 speed drifts by tens of percent within a minute, and turns expose both sides to the same
 drift. Last, produce->scored latency at half the measured end-to-end rate.
+
+Where ``/proc`` exists, each end-to-end round also reports the CPU time spent per record by the
+worker's event loop (its main thread), by its other threads (inference, the consumer's fetch
+thread, HTTP) and by the broker, from first record sent to last record scored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,12 +140,44 @@ async def _scored_total(metrics_url: str, at_least: float = 0, timeout_s: float 
             await asyncio.sleep(1.0)
 
 
+def _cpu_seconds(pid: int | None) -> tuple[float, float]:
+    """(main thread, all other threads) CPU seconds of process ``pid``; zeros without /proc."""
+    main = other = 0.0
+    tasks = Path(f"/proc/{pid}/task")
+    if pid is None or not tasks.is_dir():
+        return main, other
+    tick = os.sysconf("SC_CLK_TCK")
+    for task in tasks.iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if task.name == str(pid):
+            main += seconds
+        else:
+            other += seconds
+    return main, other
+
+
+def _cpu_snapshot(worker_pid: int | None, broker_pid: int | None) -> tuple[float, float, float]:
+    """CPU seconds so far: the worker's event loop, its other threads, the broker."""
+    return (*_cpu_seconds(worker_pid), sum(_cpu_seconds(broker_pid)))
+
+
+def _snapshot_into(
+    out: list[tuple[float, float, float]], worker_pid: int | None, broker_pid: int | None
+) -> None:
+    out.append(_cpu_snapshot(worker_pid, broker_pid))
+
+
 def _round_trip(
     kafka: KafkaSettings,
     metrics_url: str,
     records: list[dict[str, Any]],
     prefix: str,
     latency_s: float | None,
+    on_scored: Callable[[], None] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Produce ``records`` (as a backlog, or paced at ``len/latency_s`` per second) and return
     the broker timestamps of each id in the input and the scored topic.
@@ -153,6 +192,8 @@ def _round_trip(
         rate = len(records) / latency_s if latency_s else None
         await _produce_paced(kafka, kafka.topics.news, records, rate)
         await _scored_total(metrics_url, before + len(records), 600)
+        if on_scored is not None:
+            on_scored()
         scored = await _timestamps(kafka, kafka.topics.scored, len(records), 60, prefix)
         sent = await _timestamps(kafka, kafka.topics.news, len(records), 60, prefix)
         return sent, scored
@@ -177,6 +218,7 @@ def bench_stream(
     bare: list[float] = []
     bare_single: list[float] = []
     e2e: list[float] = []
+    cpu: list[list[float]] = []  # per round: event loop, other worker threads, broker (us/rec)
     with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
         kafka = settings.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap})
         create_topics(kafka)
@@ -193,7 +235,17 @@ def bench_stream(
                 )
                 bare_single.append(_bare_rate(single, texts, settings.batch_max, 1))
                 batch = [{**rec, "id": f"r{r}-{i}"} for i, rec in enumerate(records)]
-                _, scored = _round_trip(kafka, metrics_url, batch, f"r{r}-", None)
+                start = _cpu_snapshot(worker.pid, broker.pid)
+                end: list[tuple[float, float, float]] = []
+                _, scored = _round_trip(
+                    kafka,
+                    metrics_url,
+                    batch,
+                    f"r{r}-",
+                    None,
+                    partial(_snapshot_into, end, worker.pid, broker.pid),
+                )
+                cpu.append([(b - a) * 1e6 / len(batch) for a, b in zip(start, end[0], strict=True)])
                 stamps = sorted(scored.values())
                 e2e.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0)
             rate = float(np.median(e2e)) / 2
@@ -219,6 +271,9 @@ def bench_stream(
         "ratio": round(float(np.median(ratios)), 3) if ratios else None,
         "bare_single_call_per_s": [round(b, 1) for b in bare_single],
         "ratio_vs_single_call": round(float(np.median(singles)), 3) if singles else None,
+        "worker_event_loop_cpu_us_per_record": [round(c[0], 1) for c in cpu],
+        "worker_other_threads_cpu_us_per_record": [round(c[1], 1) for c in cpu],
+        "broker_cpu_us_per_record": [round(c[2], 1) for c in cpu],
         "latency_load_per_s": round(rate, 1),
         "latency_samples": len(lat),
         "latency_lost": count - len(lat),

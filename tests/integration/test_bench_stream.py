@@ -19,6 +19,10 @@ def test_bench_stream_times_rounds_and_loses_no_latency_sample():
     assert len(result["ratio_per_round"]) == 2
     assert min(result["ratio_per_round"]) <= result["ratio"] <= max(result["ratio_per_round"])
     assert len(result["bare_single_call_per_s"]) == 2 and result["ratio_vs_single_call"] > 0
+    assert len(result["worker_event_loop_cpu_us_per_record"]) == 2
+    assert len(result["broker_cpu_us_per_record"]) == 2
+    # inference runs in the worker's other threads: it cannot take no CPU at all
+    assert all(us > 0 for us in result["worker_other_threads_cpu_us_per_record"])
     assert result["latency_samples"] > 0
     assert result["latency_lost"] == 0  # every paced record came out scored
     assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"]

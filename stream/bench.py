@@ -4,13 +4,16 @@ In one run, on the same texts: a real worker process on the embedded broker is w
 ``rounds`` times in turn (1) the model alone scores the texts in batches of ``batch_max``, on
 the worker's inference arrangement (``inference_workers`` threads sharing ``model.threads``), and
 (2) the same records go through the broker and the worker as a backlog, timed from the first
-to the last scored record. The ratio is the median of the per-round ratios: this machine's
-speed drifts by tens of percent within a minute, and turns expose both sides to the same
-drift. Last, produce->scored latency at half the measured end-to-end rate.
+to the last scored record; (1) runs once more after the last round. Each round's ratio divides
+by the mean of the bare runs just before and just after it, and the ratio reported is the
+median of the rounds': this machine's speed drifts by tens of percent within a minute, and
+turns expose both sides to the same drift. Last, produce->scored latency at half the measured
+end-to-end rate.
 
 Where ``/proc`` exists, each end-to-end round also reports the CPU time spent per record by the
 worker's event loop (its main thread), by its other threads (inference, the consumer's fetch
-thread, HTTP) and by the broker, from first record sent to last record scored.
+thread, HTTP) and by the broker, from first record sent to last record scored; ``overhead`` is
+their sum less the bare run's CPU per text: what the stream costs beyond the model.
 """
 
 from __future__ import annotations
@@ -46,13 +49,15 @@ def _texts(settings: Settings, records: list[dict[str, Any]]) -> list[str]:
     return [news_text(i) for i in items if not hasattr(i, "reason")]
 
 
-def _bare_rate(scorer: Any, texts: list[str], batch: int, workers: int) -> float:
-    """``score_batch`` alone, on ``workers`` threads at once like the worker's executor."""
+def _bare_rate(scorer: Any, texts: list[str], batch: int, workers: int) -> tuple[float, float]:
+    """``score_batch`` alone, on ``workers`` threads at once like the worker's executor:
+    (texts per second, CPU microseconds per text)."""
     batches = [texts[i : i + batch] for i in range(0, len(texts), batch)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(scorer.score_batch, batches))
-    return len(texts) / (time.perf_counter() - started)
+    cpu_us = (time.process_time() - cpu) * 1e6 / len(texts)
+    return len(texts) / (time.perf_counter() - started), cpu_us
 
 
 async def _timestamps(
@@ -215,7 +220,8 @@ def bench_stream(
     scorer.score_batch(texts[: settings.batch_max])  # warm-up
     single.score_batch(texts[: settings.batch_max])
     workdir = Path(tempfile.mkdtemp(prefix="finsentry-bench-"))
-    bare: list[float] = []
+    workers = settings.inference_workers
+    bare: list[tuple[float, float]] = []  # (rate, CPU us per text), before each round and after
     bare_single: list[float] = []
     e2e: list[float] = []
     cpu: list[list[float]] = []  # per round: event loop, other worker threads, broker (us/rec)
@@ -230,10 +236,8 @@ def bench_stream(
             warm = [{**r, "id": f"warm-{i}"} for i, r in enumerate(records[:200])]
             _round_trip(kafka, metrics_url, warm, "warm-", None)
             for r in range(rounds):
-                bare.append(
-                    _bare_rate(scorer, texts, settings.batch_max, settings.inference_workers)
-                )
-                bare_single.append(_bare_rate(single, texts, settings.batch_max, 1))
+                bare_single.append(_bare_rate(single, texts, settings.batch_max, 1)[0])
+                bare.append(_bare_rate(scorer, texts, settings.batch_max, workers))
                 batch = [{**rec, "id": f"r{r}-{i}"} for i, rec in enumerate(records)]
                 start = _cpu_snapshot(worker.pid, broker.pid)
                 end: list[tuple[float, float, float]] = []
@@ -248,6 +252,7 @@ def bench_stream(
                 cpu.append([(b - a) * 1e6 / len(batch) for a, b in zip(start, end[0], strict=True)])
                 stamps = sorted(scored.values())
                 e2e.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0)
+            bare.append(_bare_rate(scorer, texts, settings.batch_max, workers))
             rate = float(np.median(e2e)) / 2
             count = int(rate * latency_s)  # ids stay unique when the feed is replayed
             paced = [{**records[i % len(records)], "id": f"lat-{i}"} for i in range(count)]
@@ -255,7 +260,10 @@ def bench_stream(
             lat = np.array([done[k] - sent[k] for k in sent if k in done]) * 1000
         finally:
             stop_worker(worker)
-    ratios = [a / b for a, b in zip(e2e, bare, strict=True) if b]
+    # each round against the mean of the bare runs just before and just after it
+    around = [(bare[r][0] + bare[r + 1][0]) / 2 for r in range(len(e2e))]
+    bare_cpu = [(bare[r][1] + bare[r + 1][1]) / 2 for r in range(len(e2e))]
+    ratios = [a / b for a, b in zip(e2e, around, strict=True) if b]
     singles = [a / b for a, b in zip(e2e, bare_single, strict=True) if b]
     return {
         "records": len(records),
@@ -265,7 +273,7 @@ def bench_stream(
         "model_threads": settings.model.threads,
         "inference_workers": settings.inference_workers,
         "threads_per_inference_worker": model.threads,
-        "bare_score_batch_per_s": [round(b, 1) for b in bare],
+        "bare_score_batch_per_s": [round(b[0], 1) for b in bare],
         "end_to_end_per_s": [round(e, 1) for e in e2e],
         "ratio_per_round": [round(x, 3) for x in ratios],
         "ratio": round(float(np.median(ratios)), 3) if ratios else None,
@@ -274,6 +282,10 @@ def bench_stream(
         "worker_event_loop_cpu_us_per_record": [round(c[0], 1) for c in cpu],
         "worker_other_threads_cpu_us_per_record": [round(c[1], 1) for c in cpu],
         "broker_cpu_us_per_record": [round(c[2], 1) for c in cpu],
+        "bare_cpu_us_per_record": [round(b[1], 1) for b in bare],
+        "overhead_cpu_us_per_record": [
+            round(sum(c) - b, 1) for c, b in zip(cpu, bare_cpu, strict=True)
+        ],
         "latency_load_per_s": round(rate, 1),
         "latency_samples": len(lat),
         "latency_lost": count - len(lat),

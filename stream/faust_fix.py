@@ -26,8 +26,8 @@ Handing a record over runs inline (no tasks) unless it has to wait for room, whi
 rebalance can overtake it.
 
 Topics with a *batch sink* (the input topics, ``add_batch_sink``) skip faust's per-record
-path (an event, a channel queue and a stream turn per record, which cost the worker more than
-half of its event loop): the records of each fetch go to the sink as batches of up to
+path (an event, a channel queue and a stream turn per record: about a quarter of the worker's
+event-loop CPU when profiled): the records of each fetch go to the sink as batches of up to
 ``max_batch``, tracked for commits like faust's streams track them; the sink (a
 ``stream.pipeline.InFlight``) holds a reference on each and ``release``-s them once their
 outputs are stored.

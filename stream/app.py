@@ -90,6 +90,7 @@ def create_app(settings: Settings) -> tuple[faust.App, AppTopics]:
     )
 
     app.fetch_max_wait_ms = kafka.fetch_max_wait_ms
+    app.fetch_min_bytes = kafka.fetch_min_bytes
 
     def topic(name: str) -> Any:
         return app.topic(

@@ -348,6 +348,9 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         wait = getattr(self.app, "fetch_max_wait_ms", None)
         if wait is not None:  # faust hard-codes 1500 ms; aiokafka reads this at start()
             consumer._fetch_max_wait_ms = int(wait)
+        least = getattr(self.app, "fetch_min_bytes", None)
+        if least is not None:  # faust leaves aiokafka's 1 byte
+            consumer._fetch_min_bytes = int(least)
         return consumer
 
 
@@ -358,10 +361,12 @@ class Transport(faust_aiokafka.Transport):
 class App(faust.App):
     """``faust.App`` whose consumer is the fixed one above.
 
-    ``fetch_max_wait_ms``: how long a worker fetch may wait for data (faust fixes 1500 ms).
+    ``fetch_max_wait_ms``: how long a worker fetch may wait for data (faust fixes 1500 ms);
+    ``fetch_min_bytes``: how much data a fetch waits for (within that time).
     """
 
     fetch_max_wait_ms: int | None = None
+    fetch_min_bytes: int | None = None
 
     def _new_transport(self) -> Any:
         return Transport(self.conf.broker_consumer, self)

@@ -71,6 +71,13 @@ class KafkaSettings(BaseModel):
         "data arrives; the embedded broker (Tansu) answers only when this expires, so it "
         "bounds the latency there (faust's own 1500 ms made the median ~0.7 s)",
     )
+    fetch_min_bytes: int = Field(
+        65_536,
+        ge=1,
+        description="a worker fetch waits (up to fetch_max_wait_ms) until this much data is "
+        "there: input micro-batches are what one fetch brings, so at moderate rates they fill "
+        "instead of holding a record or two each",
+    )
     commit_interval_s: float = Field(
         1.0, gt=0, description="input offsets are committed this often (once stored)"
     )

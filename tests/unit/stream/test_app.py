@@ -14,17 +14,19 @@ from stream.settings import KafkaSettings, Settings
 def test_worker_fetches_wait_as_long_as_the_setting_says():
     """faust fixes 1500 ms; the embedded broker answers a fetch only when the wait expires."""
 
-    async def build() -> int:
-        app, _ = create_app(Settings(kafka=KafkaSettings(fetch_max_wait_ms=77)))
+    async def build() -> tuple[int, int]:
+        kafka = KafkaSettings(fetch_max_wait_ms=77, fetch_min_bytes=4096)
+        app, _ = create_app(Settings(kafka=kafka))
         thread = app.consumer._thread
         assert isinstance(thread, ConsumerThread)
         consumer = thread._create_worker_consumer(app.transport)
         try:
-            return consumer._fetch_max_wait_ms
+            return consumer._fetch_max_wait_ms, consumer._fetch_min_bytes
         finally:
             await consumer.stop()
 
-    assert asyncio.run(build()) == 77
+    # a fetch waits up to 77 ms for 4 KiB: micro-batches fill at moderate rates
+    assert asyncio.run(build()) == (77, 4096)
     assert Settings().kafka.fetch_max_wait_ms == 100
 
 

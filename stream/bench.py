@@ -8,7 +8,8 @@ to the last scored record; (1) runs once more after the last round. Each round's
 by the mean of the bare runs just before and just after it, and the ratio reported is the
 median of the rounds': this machine's speed drifts by tens of percent within a minute, and
 turns expose both sides to the same drift. Last, produce->scored latency at half the measured
-end-to-end rate.
+end-to-end rate (or at ``latency_rate``), with the mean input batch and the CPU per record
+(worker and broker) at that load.
 
 Where ``/proc`` exists, each end-to-end round also reports the CPU time spent per record by the
 worker's event loop (its main thread), by its other threads (inference, the consumer's fetch
@@ -118,11 +119,33 @@ async def _produce_paced(
         await producer.stop()
 
 
+def _sample_sum(text: str, name: str) -> float:
+    """The sum of a metric's samples called ``name`` over all labels, in exposition ``text``."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    )
+
+
+def _batch_totals(metrics_url: str) -> tuple[float, float]:
+    """(texts, inference calls) so far, from the worker's batch-size histogram."""
+    import httpx
+
+    text = httpx.get(metrics_url, timeout=5).text
+    return (
+        _sample_sum(text, "finsentry_inference_batch_size_sum"),
+        _sample_sum(text, "finsentry_inference_batch_size_count"),
+    )
+
+
 async def _scored_total(metrics_url: str, at_least: float = 0, timeout_s: float = 0) -> float:
     """The worker's ``records_scored_total`` (from its /metrics, as Prometheus would read it),
     polled until it reaches ``at_least`` or ``timeout_s`` passed."""
     import httpx
-    from prometheus_client.parser import text_string_to_metric_families
 
     deadline = time.monotonic() + timeout_s
     async with httpx.AsyncClient(timeout=5) as client:
@@ -134,12 +157,7 @@ async def _scored_total(metrics_url: str, at_least: float = 0, timeout_s: float 
                     raise
                 await asyncio.sleep(1.0)
                 continue
-            total = sum(
-                sample.value
-                for family in text_string_to_metric_families(text)
-                for sample in family.samples
-                if sample.name == "finsentry_records_scored_total"
-            )
+            total = _sample_sum(text, "finsentry_records_scored_total")
             if total >= at_least or time.monotonic() >= deadline:
                 return total
             await asyncio.sleep(1.0)
@@ -207,7 +225,11 @@ def _round_trip(
 
 
 def bench_stream(
-    settings: Settings, n: int = 3000, latency_s: float = 30.0, rounds: int = 3
+    settings: Settings,
+    n: int = 3000,
+    latency_s: float = 30.0,
+    rounds: int = 3,
+    latency_rate: float | None = None,
 ) -> dict[str, Any]:
     feed = sample_feed(minutes=max(1, n // 20) + 1, news_per_min=20, surge_at=10**6)
     records = feed.news[:n]
@@ -253,10 +275,23 @@ def bench_stream(
                 stamps = sorted(scored.values())
                 e2e.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0)
             bare.append(_bare_rate(scorer, texts, settings.batch_max, workers))
-            rate = float(np.median(e2e)) / 2
+            rate = latency_rate or float(np.median(e2e)) / 2
             count = int(rate * latency_s)  # ids stay unique when the feed is replayed
             paced = [{**records[i % len(records)], "id": f"lat-{i}"} for i in range(count)]
-            sent, done = _round_trip(kafka, metrics_url, paced, "lat-", latency_s)
+            texts_before, calls_before = _batch_totals(metrics_url)
+            start = _cpu_snapshot(worker.pid, broker.pid)
+            end = []
+            sent, done = _round_trip(
+                kafka,
+                metrics_url,
+                paced,
+                "lat-",
+                latency_s,
+                partial(_snapshot_into, end, worker.pid, broker.pid),
+            )
+            texts_after, calls_after = _batch_totals(metrics_url)
+            paced_cpu_us = (sum(end[0]) - sum(start)) * 1e6 / max(count, 1)
+            paced_batch = (texts_after - texts_before) / max(calls_after - calls_before, 1)
             lat = np.array([done[k] - sent[k] for k in sent if k in done]) * 1000
         finally:
             stop_worker(worker)
@@ -287,6 +322,8 @@ def bench_stream(
             round(sum(c) - b, 1) for c, b in zip(cpu, bare_cpu, strict=True)
         ],
         "latency_load_per_s": round(rate, 1),
+        "latency_mean_batch": round(paced_batch, 1),
+        "latency_cpu_us_per_record": round(paced_cpu_us, 1),
         "latency_samples": len(lat),
         "latency_lost": count - len(lat),
         "latency_p50_ms": round(float(np.percentile(lat, 50)), 1) if len(lat) else None,

@@ -151,6 +151,9 @@ def bench_stream_cmd(
     records: Annotated[int, typer.Option(help="backlog size")] = 3000,
     latency_seconds: Annotated[float, typer.Option(help="paced run for latency")] = 30.0,
     rounds: Annotated[int, typer.Option(help="bare and end-to-end take turns this often")] = 3,
+    latency_rate: Annotated[
+        float | None, typer.Option(help="records/s of the paced run (default: half of max)")
+    ] = None,
     json_out: Annotated[Path, typer.Option("--json")] = Path("bench-stream.json"),
 ) -> None:
     """Worker end-to-end throughput vs bare score_batch, and latency at half load (one run)."""
@@ -159,7 +162,7 @@ def bench_stream_cmd(
 
     from stream.bench import bench_stream
 
-    result = bench_stream(ctx.obj, records, latency_seconds, rounds)
+    result = bench_stream(ctx.obj, records, latency_seconds, rounds, latency_rate)
     table = Table(title="bench stream (embedded broker, one worker, same texts)")
     for col in ("measure", "value"):
         table.add_column(col)

@@ -131,6 +131,7 @@ class Worker:
             self.app.consumer.add_batch_sink(topic.get_topic_name(), flight)  # type: ignore[attr-defined]
 
             async def agent(stream: Any) -> None:
+                # subscribes the topic; the stream itself stays empty (records go to the sink)
                 await flight.run()
 
             self.app.agent(topic, name=name)(agent)

@@ -90,7 +90,9 @@ def _overview() -> Any:
             .grid_pos(GridPos(h=5, w=18, x=6, y=24)))
         .with_panel(_ts("Alert pushes / s by outcome", "reqps",
             q(f"sum by (receiver, outcome) (rate(finsentry_alert_deliveries_total{_RATE}))",
-              "{{receiver}} {{outcome}}"), y=29, w=24))
+              "{{receiver}} {{outcome}}"), y=29))
+        .with_panel(_ts("Input batches in flight (at the limit: scoring is the bottleneck)",
+            "short", q("sum by (kind) (finsentry_pipeline_batches)", "{{kind}}"), x=12, y=29))
     )  # fmt: skip
 
 

@@ -75,6 +75,7 @@ class Metrics:
     delivery_seconds: Histogram
     delivery_queue: Gauge
     consumer_lag: Gauge
+    pipeline_batches: Gauge
     model: Info
 
     @classmethod
@@ -203,6 +204,13 @@ class Metrics:
                 f"{p}_consumer_lag_records",
                 "Fetched high-water mark minus committed offset",
                 ["topic", "partition"],
+                registry=r,
+            ),
+            pipeline_batches=Gauge(
+                f"{p}_pipeline_batches",
+                "Input micro-batches between hand-over and commit (at most "
+                "FINSENTRY_BATCHES_IN_FLIGHT: always there means scoring is the bottleneck)",
+                ["kind"],
                 registry=r,
             ),
             model=Info(f"{p}_model", "The model serving scores", registry=r),

@@ -104,6 +104,7 @@ class Worker:
         self._classifier: Classifier | None = None
         self._lock = asyncio.Lock()
         self._synced: set[int] = set()  # windows partitions caught up since the last rebalance
+        self.flights: dict[str, InFlight[Prepared]] = {}  # input kind -> its pipeline
         self.executor = ThreadPoolExecutor(
             settings.inference_workers, thread_name_prefix="finsentry-inference"
         )
@@ -129,6 +130,7 @@ class Worker:
                 partial(self.received, kind),
             )
             self.app.consumer.add_batch_sink(topic.get_topic_name(), flight)  # type: ignore[attr-defined]
+            self.flights[kind] = flight
 
             async def agent(stream: Any) -> None:
                 # subscribes the topic; the stream itself stays empty (records go to the sink)
@@ -156,6 +158,8 @@ class Worker:
         async def observe() -> None:
             self.health.beat()
             export_lag(self.metrics, self.app.consumer, roles)
+            for kind, flight in self.flights.items():
+                self.metrics.pipeline_batches.labels(kind).set(flight.in_flight)
             unstick = getattr(self.app.consumer, "unstick", None)
             if unstick is not None:
                 await unstick(s.metrics.lag_interval_s * 3)

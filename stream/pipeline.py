@@ -74,6 +74,7 @@ class InFlight(Generic[T]):
         self._publish = publish
         self._release = release
         self.max_batch = max_batch
+        self._depth = depth
         self._free = depth
         self._room = asyncio.Event()
         self._queue: asyncio.Queue[tuple[Sequence[Any], asyncio.Future[T]]] = asyncio.Queue()
@@ -87,6 +88,11 @@ class InFlight(Generic[T]):
 
     def has_room(self) -> bool:
         return self._free > 0
+
+    @property
+    def in_flight(self) -> int:
+        """Batches handed over and not yet released."""
+        return self._depth - self._free
 
     async def room(self) -> None:
         """Wait until a batch can be handed over."""

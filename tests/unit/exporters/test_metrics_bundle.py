@@ -37,6 +37,7 @@ def _populated() -> bytes:
     m.delivery_seconds.labels("alertmanager").observe(0.02)
     m.delivery_queue.set(0)
     m.consumer_lag.labels("news", "0").set(10)
+    m.pipeline_batches.labels("news").set(3)
     m.model.info({"version": "v1", "variant": "int8", "provider": "CPUExecutionProvider"})
     return generate_latest(registry)
 
@@ -56,6 +57,7 @@ def test_promtool_check_metrics_is_clean():
         b"finsentry_model_info",
         b"finsentry_window_mean_score",
         b"finsentry_consumer_lag_records",
+        b"finsentry_pipeline_batches",
     ):
         assert name in text
 

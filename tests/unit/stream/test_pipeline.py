@@ -59,7 +59,7 @@ def test_batches_are_prepared_together_published_in_order_and_released_once_stor
         for events in batches:
             await flight.submit(events)
         assert all(m.refcount == 2 for b in batches for m in b)  # one reference each
-        assert not flight.has_room()
+        assert not flight.has_room() and flight.in_flight == 3
         with pytest.raises(RuntimeError, match="no room"):
             flight.hand_over(batch(9))
         fourth = asyncio.ensure_future(flight.submit(batch(3)))
@@ -70,6 +70,7 @@ def test_batches_are_prepared_together_published_in_order_and_released_once_stor
         acks[1].set_result(None)
         await asyncio.sleep(0.01)
         assert released == [1] and fourth.done()  # stored batches free their slot
+        assert flight.in_flight == 3  # one left, the fourth came in
         for n in (0, 2):
             acks[n].set_result(None)
         await asyncio.sleep(0.05)

@@ -23,10 +23,8 @@ import asyncio
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -188,38 +186,35 @@ def _cpu_snapshot(worker_pid: int | None, broker_pid: int | None) -> tuple[float
     return (*_cpu_seconds(worker_pid), sum(_cpu_seconds(broker_pid)))
 
 
-def _snapshot_into(
-    out: list[tuple[float, float, float]], worker_pid: int | None, broker_pid: int | None
-) -> None:
-    out.append(_cpu_snapshot(worker_pid, broker_pid))
-
-
 def _round_trip(
     kafka: KafkaSettings,
     metrics_url: str,
     records: list[dict[str, Any]],
     prefix: str,
     latency_s: float | None,
-    on_scored: Callable[[], None] | None = None,
-) -> tuple[dict[str, float], dict[str, float]]:
+    pids: tuple[int | None, int | None] = (None, None),
+) -> tuple[dict[str, float], dict[str, float], list[float]]:
     """Produce ``records`` (as a backlog, or paced at ``len/latency_s`` per second) and return
-    the broker timestamps of each id in the input and the scored topic.
+    the broker timestamps of each id in the input and the scored topic, and the CPU spent per
+    record (microseconds) from the first send to the last record scored by the worker's event
+    loop, its other threads and the broker (``pids``: worker, broker).
 
     While the worker runs, the bench only watches its scored counter; it reads the scored
     records (and their broker timestamps) afterwards, so that its own consuming does not
     compete with the worker for the CPU being measured.
     """
 
-    async def run() -> tuple[dict[str, float], dict[str, float]]:
+    async def run() -> tuple[dict[str, float], dict[str, float], list[float]]:
         before = await _scored_total(metrics_url, timeout_s=120)
         rate = len(records) / latency_s if latency_s else None
+        start = _cpu_snapshot(*pids)
         await _produce_paced(kafka, kafka.topics.news, records, rate)
         await _scored_total(metrics_url, before + len(records), 600)
-        if on_scored is not None:
-            on_scored()
+        end = _cpu_snapshot(*pids)
+        cpu = [(b - a) * 1e6 / max(len(records), 1) for a, b in zip(start, end, strict=True)]
         scored = await _timestamps(kafka, kafka.topics.scored, len(records), 60, prefix)
         sent = await _timestamps(kafka, kafka.topics.news, len(records), 60, prefix)
-        return sent, scored
+        return sent, scored, cpu
 
     return asyncio.run(run())
 
@@ -253,6 +248,7 @@ def bench_stream(
         port = free_port()
         metrics_url = f"http://127.0.0.1:{port}/metrics"
         worker = start_worker(settings, broker.bootstrap, port, workdir / "worker.log")
+        pids = (worker.pid, broker.pid)
         try:
             # warm-up: model load, group join, first batches
             warm = [{**r, "id": f"warm-{i}"} for i, r in enumerate(records[:200])]
@@ -261,17 +257,8 @@ def bench_stream(
                 bare_single.append(_bare_rate(single, texts, settings.batch_max, 1)[0])
                 bare.append(_bare_rate(scorer, texts, settings.batch_max, workers))
                 batch = [{**rec, "id": f"r{r}-{i}"} for i, rec in enumerate(records)]
-                start = _cpu_snapshot(worker.pid, broker.pid)
-                end: list[tuple[float, float, float]] = []
-                _, scored = _round_trip(
-                    kafka,
-                    metrics_url,
-                    batch,
-                    f"r{r}-",
-                    None,
-                    partial(_snapshot_into, end, worker.pid, broker.pid),
-                )
-                cpu.append([(b - a) * 1e6 / len(batch) for a, b in zip(start, end[0], strict=True)])
+                _, scored, used = _round_trip(kafka, metrics_url, batch, f"r{r}-", None, pids)
+                cpu.append(used)
                 stamps = sorted(scored.values())
                 e2e.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0)
             bare.append(_bare_rate(scorer, texts, settings.batch_max, workers))
@@ -279,18 +266,9 @@ def bench_stream(
             count = int(rate * latency_s)  # ids stay unique when the feed is replayed
             paced = [{**records[i % len(records)], "id": f"lat-{i}"} for i in range(count)]
             texts_before, calls_before = _batch_totals(metrics_url)
-            start = _cpu_snapshot(worker.pid, broker.pid)
-            end = []
-            sent, done = _round_trip(
-                kafka,
-                metrics_url,
-                paced,
-                "lat-",
-                latency_s,
-                partial(_snapshot_into, end, worker.pid, broker.pid),
-            )
+            sent, done, used = _round_trip(kafka, metrics_url, paced, "lat-", latency_s, pids)
             texts_after, calls_after = _batch_totals(metrics_url)
-            paced_cpu_us = (sum(end[0]) - sum(start)) * 1e6 / max(count, 1)
+            paced_cpu_us = sum(used)
             paced_batch = (texts_after - texts_before) / max(calls_after - calls_before, 1)
             lat = np.array([done[k] - sent[k] for k in sent if k in done]) * 1000
         finally:

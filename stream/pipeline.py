@@ -112,11 +112,6 @@ class InFlight(Generic[T]):
             self._received(messages)
         self._queue.put_nowait((messages, self._spawn(self._prepare(messages))))
 
-    async def submit(self, messages: Sequence[Any]) -> None:
-        """``room`` then ``hand_over``."""
-        await self.room()
-        self.hand_over(messages)
-
     async def run(self) -> None:
         """Publish the prepared batches in order; runs beside the consumer's fetch loop."""
         try:

@@ -172,7 +172,7 @@ def apply_contributions(
     """
     applied = duplicates = late = 0
     own = fresh is None
-    seen_in_batch: dict[str, set[int]] = {} if fresh is None else fresh
+    seen_in_batch = fresh if fresh is not None else {}
     before = state.max_ts
     for c in contributions:
         seen = seen_in_batch.setdefault(c.source, set())

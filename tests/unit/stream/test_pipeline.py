@@ -23,6 +23,12 @@ class Message:
         self.refcount += 1
 
 
+async def submit(flight: InFlight[Any], messages: list[Message]) -> None:
+    """What the consumer's fetch loop does: wait for room, then hand the batch over."""
+    await flight.room()
+    flight.hand_over(messages)
+
+
 def batch(n: int) -> list[Message]:
     return [Message(offset=n * 10 + i) for i in range(3)]
 
@@ -57,12 +63,12 @@ def test_batches_are_prepared_together_published_in_order_and_released_once_stor
         runner = asyncio.ensure_future(flight.run())
         batches = [batch(n) for n in range(3)]
         for events in batches:
-            await flight.submit(events)
+            await submit(flight, events)
         assert all(m.refcount == 2 for b in batches for m in b)  # one reference each
         assert not flight.has_room() and flight.in_flight == 3
         with pytest.raises(RuntimeError, match="no room"):
             flight.hand_over(batch(9))
-        fourth = asyncio.ensure_future(flight.submit(batch(3)))
+        fourth = asyncio.ensure_future(submit(flight, batch(3)))
         await asyncio.sleep(0.1)
         assert most_at_once == 3
         assert published == [0, 1, 2]  # in take order although batch 0 was ready last
@@ -105,7 +111,7 @@ def test_failures_are_retried_and_a_failed_ack_sends_the_batch_again() -> None:
 
         flight: InFlight[str] = InFlight(prepare, publish, released.append, depth=1)
         runner = asyncio.ensure_future(flight.run())
-        await flight.submit(batch(0))
+        await submit(flight, batch(0))
         for _ in range(60):  # backoff 0.5 s then 0.5 s
             await asyncio.sleep(0.05)
             if released:

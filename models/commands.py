@@ -55,6 +55,14 @@ def train_cmd(
         float, typer.Option(help="class weight = inverse frequency ** power (0: none)")
     ] = 0.5,
     device: Annotated[str, typer.Option(help="auto (CUDA if torch sees one), cpu, cuda")] = "auto",
+    teacher: Annotated[
+        Path | None,
+        typer.Option(help="a `finsentry train` --out folder to distil from (same --seed)"),
+    ] = None,
+    distill_weight: Annotated[
+        float, typer.Option(help="share of the loss given to the teacher's soft labels")
+    ] = 0.5,
+    distill_temperature: float = 2.0,
 ) -> None:
     """Fine-tune the classifier (shared encoder, one head per task)."""
     from models.train import TrainConfig, train
@@ -77,6 +85,9 @@ def train_cmd(
         label_smoothing=label_smoothing,
         class_weight_power=class_weight_power,
         device=device,
+        teacher=teacher,
+        distill_weight=distill_weight,
+        distill_temperature=distill_temperature,
     )
     columns = (
         TextColumn("{task.description}"),

@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from models.datasets import LabelledTexts, load_labelled, stratified_split
+from models.distill import check_held_out, distillation_loss, teacher_tasks
 from models.errors import ModelError
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
@@ -57,6 +58,9 @@ class TrainConfig:
     device: str = "auto"  # auto: CUDA when torch sees a GPU, else CPU
     label_smoothing: float = 0.0
     class_weight_power: float = 0.5  # class weight = (inverse frequency) ** power; 0 = none
+    teacher: Path | None = None  # a `finsentry train` directory to distil from (models.distill)
+    distill_weight: float = 0.5  # α: share of the loss taken by the teacher's soft labels
+    distill_temperature: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +200,30 @@ def _evaluate(
     return reports
 
 
+def _teacher_logits(
+    config: TrainConfig, train_sets: dict[str, LabelledTexts], val_sets: dict[str, LabelledTexts]
+) -> dict[str, np.ndarray]:
+    """The teacher's logits on each training text, per task it covers (none without one)."""
+    if config.teacher is None:
+        return {}
+    if not 0 <= config.distill_weight <= 1 or config.distill_temperature <= 0:
+        msg = "--distill-weight must lie in [0, 1] and --distill-temperature above 0"
+        raise ModelError(msg)
+    shared = [name for name in teacher_tasks(config.teacher) if name in train_sets]
+    if not shared:
+        msg = f"teacher {config.teacher} has no head for any of the tasks {list(train_sets)}"
+        raise ModelError(msg)
+    for name in shared:
+        check_held_out(config.teacher, name, val_sets[name].texts)
+    model, batcher = load_trained(config.teacher, config.max_length)
+    model.to(_pick_device(config.device))
+    out = {}
+    for name in shared:
+        log.info("teacher %s: scoring %d %s texts", config.teacher, len(train_sets[name]), name)
+        out[name] = predict_logits(model, batcher, name, train_sets[name].texts)
+    return out
+
+
 def train(
     config: TrainConfig, progress: Callable[[int, int, str], None] | None = None
 ) -> TrainResult:
@@ -228,6 +256,7 @@ def train(
             data.class_counts(),
         )
 
+    teacher = _teacher_logits(config, train_sets, val_sets)
     device = _pick_device(config.device)
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     batcher = _Batcher(tokenizer, config.max_length)
@@ -279,6 +308,12 @@ def train(
             loss = torch.nn.functional.cross_entropy(
                 logits, labels, weight=weights[name], label_smoothing=config.label_smoothing
             )
+            if name in teacher:
+                soft = torch.from_numpy(teacher[name][idx]).to(device)
+                alpha = config.distill_weight
+                loss = (1 - alpha) * loss + alpha * distillation_loss(
+                    logits, soft, config.distill_temperature
+                )
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()

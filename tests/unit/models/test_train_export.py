@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import orjson
 import pytest
 
 from models.datasets import load_labelled, stratified_split
@@ -123,3 +124,24 @@ def test_sweep_picks_on_an_inner_split_and_never_trains_on_validation(tmp_path):
     assert (tmp_path / "sweep" / "final" / "training.json").is_file()
     final_val = (tmp_path / "sweep" / "final" / "validation" / "news.jsonl").read_text()
     assert final_val.count("\n") == len(held_out)
+
+
+def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, tfns_path):
+    config = TrainConfig(
+        tasks=("news",),
+        news_data=tfns_path,
+        out_dir=tmp_path / "student",
+        max_examples_per_task=64,
+        epochs=1,
+        max_steps=2,
+        threads=2,
+        teacher=trained,
+        distill_weight=1.0,
+    )
+    result = train(config)
+    assert set(result.reports) == {"news"}
+    meta = orjson.loads((tmp_path / "student" / "training.json").read_bytes())
+    assert meta["config"]["teacher"] == str(trained)  # provenance travels to the manifest
+    # the teacher held out exactly this split; another seed's split would overlap its training
+    with pytest.raises(ModelError, match="same --seed"):
+        train(replace(config, seed=config.seed + 1, out_dir=tmp_path / "other"))

@@ -12,6 +12,7 @@ texts, or the student's validation figures would rest on labels the teacher lear
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import orjson
 from models.errors import ModelError
 from models.tasks import get_task
 
-__all__ = ["check_held_out", "distillation_loss", "teacher_tasks"]
+__all__ = ["check_held_out", "distillation_loss", "logits_cache", "teacher_tasks"]
 
 
 def teacher_tasks(teacher_dir: Path) -> tuple[str, ...]:
@@ -59,6 +60,16 @@ def check_held_out(teacher_dir: Path, task: str, validation_texts: Sequence[str]
             "--seed (and validation fraction) as the student"
         )
         raise ModelError(msg)
+
+
+def logits_cache(teacher_dir: Path, task: str, texts: Sequence[str], max_length: int) -> Path:
+    """Where the teacher's logits on ``texts`` are kept: keyed on the texts, the truncation
+    length and the teacher's heads (retraining the teacher in place changes them)."""
+    digest = hashlib.sha256((teacher_dir / "heads.npz").read_bytes())
+    digest.update(f"{task}\0{max_length}".encode())
+    for text in texts:
+        digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
+    return teacher_dir / "logits" / f"{task}-{digest.hexdigest()[:16]}.npy"
 
 
 def distillation_loss(student_logits: Any, teacher_logits: Any, temperature: float) -> Any:

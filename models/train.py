@@ -20,7 +20,7 @@ import numpy as np
 import orjson
 
 from models.datasets import LabelledTexts, load_labelled, stratified_split
-from models.distill import check_held_out, distillation_loss, teacher_tasks
+from models.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
 from models.errors import ModelError
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
@@ -213,14 +213,21 @@ def _teacher_logits(
     if not shared:
         msg = f"teacher {config.teacher} has no head for any of the tasks {list(train_sets)}"
         raise ModelError(msg)
+    out, caches = {}, {}
     for name in shared:
         check_held_out(config.teacher, name, val_sets[name].texts)
-    model, batcher = load_trained(config.teacher, config.max_length)
-    model.to(_pick_device(config.device))
-    out = {}
-    for name in shared:
-        log.info("teacher %s: scoring %d %s texts", config.teacher, len(train_sets[name]), name)
-        out[name] = predict_logits(model, batcher, name, train_sets[name].texts)
+        caches[name] = logits_cache(config.teacher, name, train_sets[name].texts, config.max_length)
+        if caches[name].is_file():
+            out[name] = np.load(caches[name])
+    if len(out) < len(shared):
+        model, batcher = load_trained(config.teacher, config.max_length)
+        model.to(_pick_device(config.device))
+        for name in [n for n in shared if n not in out]:
+            texts = train_sets[name].texts
+            log.info("teacher %s: scoring %d %s texts", config.teacher, len(texts), name)
+            out[name] = predict_logits(model, batcher, name, texts)
+            caches[name].parent.mkdir(exist_ok=True)
+            np.save(caches[name], out[name])
     return out
 
 

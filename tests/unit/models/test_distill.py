@@ -6,7 +6,7 @@ import orjson
 import pytest
 import torch
 
-from models.distill import check_held_out, distillation_loss, teacher_tasks
+from models.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
 from models.errors import ModelError
 
 
@@ -52,3 +52,19 @@ def test_a_teacher_must_be_a_training_directory_with_our_labels(tmp_path):
     teacher = _teacher_dir(tmp_path, {"news": ["positive", "neutral", "negative"]})
     with pytest.raises(ModelError, match="retrain the teacher"):
         teacher_tasks(teacher)
+
+
+def test_cached_teacher_logits_are_keyed_on_texts_length_and_teacher(tmp_path):
+    (tmp_path / "heads.npz").write_bytes(b"heads v1")
+    key = logits_cache(tmp_path, "news", ["a", "b"], 128)
+    assert key.parent == tmp_path / "logits"
+    assert key == logits_cache(tmp_path, "news", ["a", "b"], 128)
+    others = {
+        logits_cache(tmp_path, "news", ["a", "c"], 128),
+        logits_cache(tmp_path, "news", ["ab"], 128),
+        logits_cache(tmp_path, "news", ["a", "b"], 64),
+        logits_cache(tmp_path, "transactions", ["a", "b"], 128),
+    }
+    (tmp_path / "heads.npz").write_bytes(b"heads v2")  # the teacher retrained in place
+    others.add(logits_cache(tmp_path, "news", ["a", "b"], 128))
+    assert key not in others and len(others) == 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 
@@ -15,7 +16,7 @@ from models.manifest import Manifest
 from models.runtime import Classifier
 from models.sweep import run_sweep
 from models.tasks import NEWS
-from models.train import TrainConfig, train
+from models.train import TrainConfig, _load_task_data, train
 
 pytestmark = pytest.mark.slow
 
@@ -142,6 +143,9 @@ def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, tfns_path):
     assert set(result.reports) == {"news"}
     meta = orjson.loads((tmp_path / "student" / "training.json").read_bytes())
     assert meta["config"]["teacher"] == str(trained)  # provenance travels to the manifest
+    (cached,) = (trained / "logits").glob("news-*.npy")  # the teacher's pass, kept for reruns
+    train_part, _ = stratified_split(_load_task_data(NEWS, config), 0.2, config.seed)
+    assert np.load(cached).shape == (len(train_part), 3)
     # the teacher held out exactly this split; another seed's split would overlap its training
     with pytest.raises(ModelError, match="same --seed"):
         train(replace(config, seed=config.seed + 1, out_dir=tmp_path / "other"))

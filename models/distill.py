@@ -6,7 +6,8 @@ for the tasks it covers the student then minimises
 
     (1 − α) · CE(student, hard labels) + α · T² · KL(softmax(teacher / T) ‖ softmax(student / T))
 
-(Hinton et al., 2015). The teacher must have held out every one of the student's validation
+(Hinton et al., 2015). A text that training augments (cashtags stripped) keeps its teacher
+logits, as it keeps its label. The teacher must have held out every one of the student's validation
 texts, or the student's validation figures would rest on labels the teacher learned from.
 """
 

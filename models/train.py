@@ -201,7 +201,10 @@ def _evaluate(
 
 
 def _teacher_logits(
-    config: TrainConfig, train_sets: dict[str, LabelledTexts], val_sets: dict[str, LabelledTexts]
+    config: TrainConfig,
+    train_sets: dict[str, LabelledTexts],
+    val_sets: dict[str, LabelledTexts],
+    device: Any,
 ) -> dict[str, np.ndarray]:
     """The teacher's logits on each training text, per task it covers (none without one)."""
     if config.teacher is None:
@@ -221,7 +224,7 @@ def _teacher_logits(
             out[name] = np.load(caches[name])
     if len(out) < len(shared):
         model, batcher = load_trained(config.teacher, config.max_length)
-        model.to(_pick_device(config.device))
+        model.to(device)
         for name in [n for n in shared if n not in out]:
             texts = train_sets[name].texts
             log.info("teacher %s: scoring %d %s texts", config.teacher, len(texts), name)
@@ -263,8 +266,8 @@ def train(
             data.class_counts(),
         )
 
-    teacher = _teacher_logits(config, train_sets, val_sets)
     device = _pick_device(config.device)
+    teacher = _teacher_logits(config, train_sets, val_sets, device)
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     batcher = _Batcher(tokenizer, config.max_length)
     model = _build_model(base_path, tasks).to(device)

@@ -9,6 +9,7 @@ can record the hash of what a first load must produce.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-__all__ = ["dequantize", "quantize_int8", "to_fp16"]
+__all__ = ["dequantize", "quantize_embeddings", "quantize_int8", "to_fp16"]
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,69 @@ def quantize_int8(fp32_path: Path, out_path: Path) -> None:
 
     Per-channel weights matter on a fine-tuned encoder: per-tensor scales moved the news
     probabilities by 0.028 on average (96.5 % class agreement), per-channel by 0.013 (98.4 %),
-    at the same size and speed.
+    at the same size and speed. Embedding tables get one scale per row (see
+    :func:`quantize_embeddings`) instead of ``quantize_dynamic``'s single scale per table.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(fp32_path, out_path, weight_type=QuantType.QInt8, per_channel=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        matmuls = Path(tmp) / "matmul-int8.onnx"
+        quantize_dynamic(
+            fp32_path,
+            matmuls,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+        )
+        model = quantize_embeddings(onnx.load(matmuls))
+    onnx.save(model, out_path)
+
+
+def quantize_embeddings(model: onnx.ModelProto, min_rows: int = 256) -> onnx.ModelProto:
+    """Store each float embedding table (a Gather on an initializer) as int8 with a scale per row.
+
+    One scale for the whole 30k-row word table let its few large rows set the step for all
+    the others; that alone cost the news head about 0.4 points of macro-F1. Per row, the
+    graph reads ``Cast(Gather(table_int8, ids)) * Gather(scales, ids)``: same size, and the
+    rows of rare tokens keep their precision. Tables under ``min_rows`` rows stay float.
+    """
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    nodes: list[onnx.NodeProto] = []
+    for node in graph.node:
+        table = inits.get(node.input[0]) if node.op_type == "Gather" else None
+        if table is None or table.data_type != onnx.TensorProto.FLOAT or table.dims[0] < min_rows:
+            nodes.append(node)
+            continue
+        weights = numpy_helper.to_array(table)
+        scale = np.abs(weights).max(axis=1, keepdims=True) / 127.0
+        scale[scale == 0] = 1.0
+        q = np.clip(np.rint(weights / scale), -127, 127).astype(np.int8)
+        name = table.name
+        graph.initializer.remove(table)
+        graph.initializer.extend(
+            [
+                numpy_helper.from_array(q, f"{name}_int8"),
+                numpy_helper.from_array(scale.astype(np.float32), f"{name}_row_scale"),
+            ]
+        )
+        out, ids = node.output[0], node.input[1]
+        nodes += [
+            helper.make_node("Gather", [f"{name}_int8", ids], [f"{out}_int8"], name=node.name),
+            helper.make_node(
+                "Gather", [f"{name}_row_scale", ids], [f"{out}_scale"], name=f"{node.name}_scale"
+            ),
+            helper.make_node(
+                "Cast", [f"{out}_int8"], [f"{out}_cast"], name=f"{node.name}_cast", to=1
+            ),
+            helper.make_node(
+                "Mul", [f"{out}_cast", f"{out}_scale"], [out], name=f"{node.name}_mul"
+            ),
+        ]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    return model
 
 
 def _float_weight(inits: dict[str, np.ndarray], q: str, scale: str, zero: str | None) -> np.ndarray:
@@ -73,8 +132,15 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
         ):
             (dq,) = consumers[node.output[0]]
             weight = f"{node.input[0]}_dequantized"
-            zero = dq.input[2] if len(dq.input) > 2 else None
-            new_inits[weight] = _float_weight(inits, node.input[0], dq.input[1], zero)
+            if dq.op_type == "Cast":  # per-row table (quantize_embeddings): Cast, then Mul
+                (mul,) = consumers[dq.output[0]]
+                row_scale = producer[next(i for i in mul.input if i != dq.output[0])].input[0]
+                new_inits[weight] = _float_weight(inits, node.input[0], row_scale, None)
+                drop.add(id(mul))
+                dq = mul
+            else:  # DequantizeLinear with one scale for the table (quantize_dynamic)
+                zero = dq.input[2] if len(dq.input) > 2 else None
+                new_inits[weight] = _float_weight(inits, node.input[0], dq.input[1], zero)
             replace[id(node)] = helper.make_node(
                 "Gather",
                 [weight, node.input[1]],

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from models.augment import augment_news, transfer_copies
 from models.datasets import LabelledTexts, load_labelled, stratified_split
 from models.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
 from models.errors import ModelError
@@ -31,8 +31,6 @@ __all__ = ["TrainConfig", "TrainResult", "resolve_base_model", "train"]
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE = "all-MiniLM-L6-v2"
-_CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z.]{0,6})\b")
-_HANDLE = re.compile(r"@\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +59,7 @@ class TrainConfig:
     teacher: Path | None = None  # a `finsentry train` directory to distil from (models.distill)
     distill_weight: float = 0.5  # α: share of the loss taken by the teacher's soft labels
     distill_temperature: float = 2.0
+    transfer_copies: int = 0  # edited copies of each news text added to training (models.augment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +102,6 @@ def _load_task_data(task: TaskSpec, config: TrainConfig) -> LabelledTexts:
             else (data, data)
         )
     return data
-
-
-def _augment_news(text: str, rng: random.Random) -> str:
-    """Tweets carry cashtags and handles that formal news lacks: sometimes strip them."""
-    roll = rng.random()
-    if roll < 0.33:
-        text = _CASHTAG.sub(r"\1", text)
-    elif roll < 0.5:
-        text = _HANDLE.sub("", _CASHTAG.sub("", text))
-    return text
 
 
 class _Batcher:
@@ -180,12 +169,17 @@ def predict_logits(
 
     model.eval()
     device = next(model.parameters()).device
+    order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad less
     out = []
     with torch.inference_mode():
         for i in range(0, len(texts), batch_size):
-            enc = _to(batcher(texts[i : i + batch_size]), device)
+            enc = _to(batcher([texts[j] for j in order[i : i + batch_size]]), device)
             out.append(model(task, **enc).float().cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 3), dtype=np.float32)
+    if not out:
+        return np.zeros((0, 3), dtype=np.float32)
+    logits = np.empty_like(np.concatenate(out))
+    logits[order] = np.concatenate(out)
+    return logits
 
 
 def _evaluate(
@@ -257,6 +251,15 @@ def train(
     }
     train_sets: dict[str, LabelledTexts] = {name: s[0] for name, s in splits.items()}
     val_sets: dict[str, LabelledTexts] = {name: s[1] for name, s in splits.items()}
+    if config.transfer_copies and "news" in train_sets:
+        news = train_sets["news"]
+        extra = transfer_copies(news.texts, config.transfer_copies, config.seed)
+        train_sets["news"] = LabelledTexts(
+            news.texts + tuple(extra),
+            news.labels * (1 + config.transfer_copies),
+            news.task,
+            news.source_sha256,
+        )
     for name, data in train_sets.items():
         log.info(
             "task %s: %d train / %d validation, classes %s",
@@ -312,7 +315,7 @@ def train(
             data = train_sets[name]
             texts = [data.texts[i] for i in idx]
             if config.augment and name == "news":
-                texts = [_augment_news(t, rng) for t in texts]
+                texts = [augment_news(t, rng) for t in texts]
             labels = torch.tensor([data.labels[i] for i in idx], device=device)
             logits = model(name, **_to(batcher(texts), device))
             loss = torch.nn.functional.cross_entropy(

@@ -63,6 +63,9 @@ def train_cmd(
         float, typer.Option(help="share of the loss given to the teacher's soft labels")
     ] = 0.5,
     distill_temperature: float = 2.0,
+    transfer_copies: Annotated[
+        int, typer.Option(help="edited copies of each news text to train on (teacher-labelled)")
+    ] = 0,
 ) -> None:
     """Fine-tune the classifier (shared encoder, one head per task)."""
     from models.train import TrainConfig, train
@@ -88,6 +91,7 @@ def train_cmd(
         teacher=teacher,
         distill_weight=distill_weight,
         distill_temperature=distill_temperature,
+        transfer_copies=transfer_copies,
     )
     columns = (
         TextColumn("{task.description}"),

@@ -146,6 +146,13 @@ def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, tfns_path):
     (cached,) = (trained / "logits").glob("news-*.npy")  # the teacher's pass, kept for reruns
     train_part, _ = stratified_split(_load_task_data(NEWS, config), 0.2, config.seed)
     assert np.load(cached).shape == (len(train_part), 3)
+    # edited copies join the transfer set, each with the teacher's own logits
+    train(replace(config, transfer_copies=2, out_dir=tmp_path / "copies"))
+    (grown,) = {p for p in (trained / "logits").glob("news-*.npy")} - {cached}
+    logits = np.load(grown)
+    assert logits.shape == (3 * len(train_part), 3)
+    np.testing.assert_allclose(logits[: len(train_part)], np.load(cached), atol=1e-4)
+    assert not np.allclose(logits[len(train_part) :], np.tile(np.load(cached), (2, 1)), atol=1e-4)
     # the teacher held out exactly this split; another seed's split would overlap its training
     with pytest.raises(ModelError, match="same --seed"):
         train(replace(config, seed=config.seed + 1, out_dir=tmp_path / "other"))

@@ -6,9 +6,11 @@ for the tasks it covers the student then minimises
 
     (1 − α) · CE(student, hard labels) + α · T² · KL(softmax(teacher / T) ‖ softmax(student / T))
 
-(Hinton et al., 2015). A text that training augments (cashtags stripped) keeps its teacher
-logits, as it keeps its label. The teacher must have held out every one of the student's validation
-texts, or the student's validation figures would rest on labels the teacher learned from.
+(Hinton et al., 2015). A text that training augments on the fly (cashtags stripped) keeps its
+teacher logits, as it keeps its label; the edited copies of ``--transfer-copies``
+(models.augment) are part of the training texts, so the teacher scores each of them itself.
+The teacher must have held out every one of the student's validation texts, or the student's
+validation figures would rest on labels the teacher learned from.
 """
 
 from __future__ import annotations

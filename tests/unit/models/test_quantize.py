@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from models.quantize import dequantize, quantize_embeddings
+from models.quantize import dequantize, quantize_embeddings, quantize_int8
 
 
 def _lookup_model(table: np.ndarray, small: np.ndarray) -> onnx.ModelProto:
@@ -73,3 +75,45 @@ def test_dequantize_rebuilds_a_float_table_with_the_same_outputs():
     assert all(a.dtype != np.int8 for a in inits.values())
     ids = np.arange(300, dtype=np.int64).reshape(3, 100)
     np.testing.assert_allclose(_run(rebuilt, ids), _run(quantized, ids), rtol=1e-6, atol=1e-7)
+
+
+def _matmul_model(path: Path) -> np.ndarray:
+    """x [batch, seq, 16] @ W [16, 8]: the shape of the encoder's MatMuls."""
+    weight = np.random.default_rng(1).standard_normal((16, 8)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["out"], name="proj")],
+        "proj",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 16])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["batch", "seq", 8])],
+        [numpy_helper.from_array(weight, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    onnx.save(model, path)
+    return weight
+
+
+def _run_x(path: Path, x: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return np.asarray(session.run(None, {"x": x})[0])
+
+
+def test_int8_scores_a_row_the_same_whatever_shares_its_batch(tmp_path):
+    weight = _matmul_model(tmp_path / "fp32.onnx")
+    quantize_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx")
+    ops = {n.op_type for n in onnx.load(tmp_path / "int8.onnx").graph.node}
+    assert "MatMulInteger" in ops and "DynamicQuantizeLinear" not in ops
+    rng = np.random.default_rng(2)
+    row = rng.standard_normal((1, 3, 16)).astype(np.float32)
+    loud = rng.standard_normal((1, 3, 16)).astype(np.float32) * 100  # a neighbour with a wide range
+    alone = _run_x(tmp_path / "int8.onnx", row)
+    together = _run_x(tmp_path / "int8.onnx", np.concatenate([row, loud]))[:1]
+    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-6)
+    # and it still computes the MatMul: int8 error well under the outputs' scale
+    want = row @ weight
+    assert np.abs(alone - want).max() < 0.05 * np.abs(want).max()
+    # the float rebuild (the GPU's fp16 starts here) folds it back to one MatMul
+    rebuilt = dequantize(onnx.load(tmp_path / "int8.onnx"))
+    assert [n.op_type for n in rebuilt.graph.node] == ["MatMul"]
+    onnx.save(rebuilt, tmp_path / "rebuilt.onnx")
+    np.testing.assert_allclose(_run_x(tmp_path / "rebuilt.onnx", row), want, atol=0.05)

@@ -177,8 +177,9 @@ def predict_logits(
             out.append(model(task, **enc).float().cpu().numpy())
     if not out:
         return np.zeros((0, 3), dtype=np.float32)
-    logits = np.empty_like(np.concatenate(out))
-    logits[order] = np.concatenate(out)
+    stacked = np.concatenate(out)
+    logits = np.empty_like(stacked)
+    logits[order] = stacked  # back to the callers' order
     return logits
 
 

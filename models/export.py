@@ -226,6 +226,14 @@ def _write_card(manifest: Manifest) -> None:
         f"`{manifest.training.get('data_sha256')}`.",
         "",
     ]
+    config = manifest.training.get("config", {})
+    if config.get("teacher"):
+        lines += [
+            f"Distilled from the model trained in `{config['teacher']}` (weight "
+            f"{config.get('distill_weight')}, temperature {config.get('distill_temperature')}, "
+            f"{config.get('transfer_copies', 0)} teacher-labelled copies of each news text).",
+            "",
+        ]
     for variant in ("fp32", "int8", "fp16"):
         for task, m in manifest.variants[variant].get("metrics", {}).items():
             vs = f"\n\nvs fp32: {m['vs_fp32']}" if "vs_fp32" in m else ""

@@ -13,7 +13,9 @@ import random
 import re
 from collections.abc import Sequence
 
-__all__ = ["augment_news", "transfer_copies"]
+from models.datasets import LabelledTexts
+
+__all__ = ["augment_news", "transfer_copies", "with_transfer_copies"]
 
 _CASHTAG = re.compile(r"\$([A-Za-z][A-Za-z.]{0,6})\b")
 _HANDLE = re.compile(r"@\w+")
@@ -47,3 +49,11 @@ def transfer_copies(texts: Sequence[str], copies: int, seed: int, drop: float = 
     """
     rng = random.Random(seed)  # noqa: S311 - augmentation, not security
     return [_edit(text, rng, drop) for _ in range(copies) for text in texts]
+
+
+def with_transfer_copies(data: LabelledTexts, copies: int, seed: int) -> LabelledTexts:
+    """``data`` followed by its :func:`transfer_copies`, each copy with its text's label."""
+    extra = transfer_copies(data.texts, copies, seed)
+    return LabelledTexts(
+        data.texts + tuple(extra), data.labels * (1 + copies), data.task, data.source_sha256
+    )

@@ -106,7 +106,13 @@ def _torch_engine(
     import torch
 
     from models.text import clean_text
-    from models.train import _Batcher, _build_model, load_trained, resolve_base_model
+    from models.torch_model import (
+        DEFAULT_BASE,
+        Batcher,
+        build_model,
+        load_trained,
+        resolve_base_model,
+    )
 
     torch.set_num_threads(threads)
     if torch_model is not None and (torch_model / "training.json").is_file():
@@ -115,11 +121,11 @@ def _torch_engine(
     else:  # same architecture and compute; the base weights stand in for the fine-tuned ones
         from transformers import AutoTokenizer
 
-        base = resolve_base_model(manifest.base_model or "all-MiniLM-L6-v2")
+        base = resolve_base_model(manifest.base_model or DEFAULT_BASE)
         from models.tasks import get_task
 
-        model = _build_model(base, [get_task(t) for t in manifest.tasks]).eval()
-        batcher = _Batcher(AutoTokenizer.from_pretrained(base), manifest.max_length)
+        model = build_model(base, [get_task(t) for t in manifest.tasks]).eval()
+        batcher = Batcher(AutoTokenizer.from_pretrained(base), manifest.max_length)
         name = "torch eager fp32 (base weights)"
     task = next(iter(manifest.tasks))
 

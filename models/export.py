@@ -116,7 +116,7 @@ def _gate(
 
 
 def _torch_parity(cfg: ExportConfig, clf: Classifier, texts: dict[str, list[str]]) -> float:
-    from models.train import load_trained, predict_logits
+    from models.torch_model import load_trained, predict_logits
 
     model, batcher = load_trained(cfg.train_dir, cfg.max_length)
     worst = 0.0

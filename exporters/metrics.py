@@ -2,8 +2,10 @@
 
 Every name carries its base unit (``_seconds``, ``_usd``, ``_records``) and counters end in
 ``_total``. Labels are bounded: ``kind`` (news, transaction), ``reason`` (the parser's fixed
-list), ``rule`` (the rules file), ``topic`` (see ``TopicLabels``), ``window`` (tumbling,
-hopping), ``class`` (the model's labels), ``partition`` (the partition count).
+list), ``rule`` (the rules file), ``topic`` (a subject key, see ``SubjectLabels``; the label
+keeps its published name), ``window`` (tumbling, hopping), ``class`` (the model's labels),
+``partition`` (the partition count). Gauges read at scrape time (consumer lag, batches in
+flight) are collectors: :mod:`exporters.collectors`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
-__all__ = ["OTHER", "Metrics", "TopicLabels"]
+__all__ = ["OTHER", "Metrics", "SubjectLabels"]
 
 OTHER = "other"
 _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -22,10 +24,11 @@ _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 _DELIVERY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
-class TopicLabels:
-    """Bounded ``topic`` label values: the watchlist's tickers and sectors always, then the
-    first ``limit`` other topics seen (merchants, countries, ...), and ``other`` after that.
-    Account topics are never labels: they are per person and unbounded."""
+class SubjectLabels:
+    """Bounded ``topic`` label values for subject keys: the watchlist's tickers and sectors
+    always, then the first ``limit`` other subjects seen (merchants, countries, ...), and
+    ``other`` after that. Account subjects are never labels: they are per person and
+    unbounded."""
 
     def __init__(self, always: Iterable[str], limit: int) -> None:
         self._always = frozenset(always)
@@ -33,21 +36,21 @@ class TopicLabels:
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
-    def label(self, topic: str) -> str:
-        if topic in self._always or topic in self._seen:
-            return topic
-        if topic.startswith("account:"):
+    def label(self, subject: str) -> str:
+        if subject in self._always or subject in self._seen:
+            return subject
+        if subject.startswith("account:"):
             return OTHER
         with self._lock:
             if len(self._seen) < self._limit:
-                self._seen.add(topic)
-                return topic
+                self._seen.add(subject)
+                return subject
         return OTHER
 
-    def exported(self, topic: str) -> bool:
-        """Whether ``topic`` has its own window gauges (``other`` does not: a mean of
-        unrelated topics means nothing)."""
-        return self.label(topic) != OTHER
+    def exported(self, subject: str) -> bool:
+        """Whether ``subject`` has its own window gauges (``other`` does not: a mean of
+        unrelated subjects means nothing)."""
+        return self.label(subject) != OTHER
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,6 @@ class Metrics:
     deliveries: Counter
     delivery_seconds: Histogram
     delivery_queue: Gauge
-    consumer_lag: Gauge
-    pipeline_batches: Gauge
     model: Info
 
     @classmethod
@@ -118,7 +119,7 @@ class Metrics:
                 registry=r,
             ),
             topic_records=Counter(
-                f"{p}_topic_records", "Scored records per topic", ["kind", "topic"], registry=r
+                f"{p}_topic_records", "Scored records per subject", ["kind", "topic"], registry=r
             ),
             batch_size=Histogram(
                 f"{p}_inference_batch_size",
@@ -199,19 +200,6 @@ class Metrics:
             ),
             delivery_queue=Gauge(
                 f"{p}_alert_delivery_queue_length", "Alerts waiting to be pushed", registry=r
-            ),
-            consumer_lag=Gauge(
-                f"{p}_consumer_lag_records",
-                "Fetched high-water mark minus committed offset",
-                ["topic", "partition"],
-                registry=r,
-            ),
-            pipeline_batches=Gauge(
-                f"{p}_pipeline_batches",
-                "Input micro-batches between hand-over and commit (at most "
-                "FINSENTRY_BATCHES_IN_FLIGHT: always there means scoring is the bottleneck)",
-                ["kind"],
-                registry=r,
             ),
             model=Info(f"{p}_model", "The model serving scores", registry=r),
         )

@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 
 from models.errors import TrainingDataError
-from models.manifest import sha256_file
+from models.serving.manifest import sha256_file
 from models.tasks import TaskSpec
 
 __all__ = ["LabelledTexts", "load_labelled", "stratified_split"]

@@ -1,28 +1,38 @@
-"""Errors raised by the model package.
+"""finsentry's exception root and the model errors (the whole tree: :mod:`stream.errors`).
 
-    ModelError                      base of everything below
-     ├── ModelNotFoundError         a model directory or file is missing
-     ├── ModelIntegrityError        a file's sha256 differs from the manifest, or it will not load
-     ├── ManifestVersionError       the manifest was written by a newer finsentry
-     ├── TrainingDataError          unreadable training/eval data: missing column, unknown label
-     └── ExportGateError            an exported variant disagrees with its reference past tolerance
+    FinsentryError                  every error finsentry raises on purpose
+     ├── ModelError                 the model half (this module)
+     │    ├── ModelNotFoundError    a model directory or file is missing
+     │    ├── ModelIntegrityError   a file's sha256 differs from the manifest, or it will not load
+     │    ├── ManifestVersionError  the manifest was written by a newer finsentry
+     │    ├── UnknownTaskError      a task name the model or this version does not know
+     │    ├── TrainingDataError     unreadable training/eval data: missing column, unknown label
+     │    └── ExportGateError       an exported variant disagrees with its reference past tolerance
+     └── StreamError                the stream half (:mod:`stream.errors`)
 
-Every message says what was wrong and what to do about it.
+The root lives here, in the lowest layer, so that both halves derive from it without the model
+package importing the stream package. Every message says what was wrong and what to do.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ExportGateError",
+    "FinsentryError",
     "ManifestVersionError",
     "ModelError",
     "ModelIntegrityError",
     "ModelNotFoundError",
     "TrainingDataError",
+    "UnknownTaskError",
 ]
 
 
-class ModelError(Exception):
+class FinsentryError(Exception):
+    """Root of every error finsentry raises on purpose (the CLI maps each to an exit code)."""
+
+
+class ModelError(FinsentryError):
     """Base class of the model package's errors."""
 
 
@@ -36,6 +46,10 @@ class ModelIntegrityError(ModelError):
 
 class ManifestVersionError(ModelError):
     """The manifest's schema is newer than this finsentry understands."""
+
+
+class UnknownTaskError(ModelError):
+    """A task name that this version or the loaded model does not have."""
 
 
 class TrainingDataError(ModelError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.datasets import LabelledTexts
 from models.metrics import ClassificationReport, classification_report
-from models.runtime import Classifier
+from models.serving.runtime import Classifier
 
 __all__ = ["evaluate"]
 

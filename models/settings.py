@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
-    from models.runtime import Classifier
+    from models.serving.runtime import Classifier
 
 __all__ = ["ModelSettings"]
 
@@ -28,7 +28,7 @@ class ModelSettings(BaseModel):
     cache_dir: Path | None = Field(None, description="where derived GPU graphs are cached")
 
     def load(self) -> Classifier:
-        from models.runtime import Classifier
+        from models.serving.runtime import Classifier
 
         return Classifier.load(
             self.dir,

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from models.errors import UnknownTaskError
+
 __all__ = ["NEWS", "TASKS", "TRANSACTIONS", "TaskName", "TaskSpec", "get_task"]
 
 TaskName = Literal["news", "transactions"]
@@ -37,4 +39,4 @@ def get_task(name: str) -> TaskSpec:
         return TASKS[name]
     except KeyError:
         msg = f"unknown task {name!r}: use one of {', '.join(TASKS)}"
-        raise ValueError(msg) from None
+        raise UnknownTaskError(msg) from None

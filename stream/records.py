@@ -6,8 +6,9 @@ Inputs
                   merchant_category?, memo?}
 Outputs
   scored:        {id, kind, ts, topics, label, probabilities, score, model_version,
-                  source, extra}   (kind: news | transaction; accounts are keyed hashes)
-  alerts:        see :class:`stream.stages.alert.AlertEvent`
+                  source, extra}   (kind: news | transaction; accounts are keyed hashes;
+                  ``topics`` on the wire holds the record's subject keys)
+  alerts:        see :class:`stream.pipeline.alerts.AlertEvent`
   dead letters:  {reason, detail, source, payload, rejected_at}
 """
 
@@ -48,9 +49,9 @@ class NewsItem:
 @dataclass(frozen=True, slots=True)
 class ScoredEvent:
     id: str
-    kind: str  # "news" | "transaction"
+    kind: str  # "news" | "transaction" (stream.pipeline.kinds)
     ts: datetime
-    topics: tuple[str, ...]
+    subjects: tuple[str, ...]  # what it is about: ticker:AAPL, sector:banks, ...
     label: str
     probabilities: dict[str, float]
     score: float
@@ -63,7 +64,7 @@ class ScoredEvent:
             "id": self.id,
             "kind": self.kind,
             "ts": self.ts.isoformat(),
-            "topics": list(self.topics),
+            "topics": list(self.subjects),  # the wire name of the subject keys
             "label": self.label,
             "probabilities": self.probabilities,
             "score": self.score,

@@ -19,7 +19,7 @@ def tfns_path() -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_classifier():
-    from models.runtime import Classifier
+    from models.serving.runtime import Classifier
 
     return Classifier.load(provider="cpu", threads=2)
 

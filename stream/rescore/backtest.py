@@ -1,24 +1,21 @@
 """``--backtest``: the worker's windows and alert rules replayed over history.
 
-Contributions are applied per topic key in input order with the worker's own
-``apply_and_evaluate``, so the alerts are the ones the worker would have raised on the same
-records. A pane's row (its tumbling window and the hopping window ending with it) is written
-once the key's event time is one pane past its end; the rest at the end of the run.
+Contributions are applied per subject key in input order with the worker's own window step
+(``stream.pipeline.batch.WindowStep``), so the alerts are the ones the worker would have raised
+on the same records. A pane's row (its tumbling window and the hopping window ending with
+it) is written once the key's event time is one pane past its end; the rest at the end of the run.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from stream.records import ScoredEvent
-from stream.settings import WindowSettings
-from stream.stages.aggregate import Contribution, KeyState, contributions_of, hopping, tumbling
-from stream.stages.alert import AlertEvent, AlertRule, apply_and_evaluate
-from stream.stages.offsets import runs
+from stream.pipeline.alerts import AlertEvent
+from stream.pipeline.batch import BatchResult, WindowStep, by_key, covered_offsets
+from stream.pipeline.kinds import KINDS, NEWS
+from stream.pipeline.windows import KeyState, hopping, tumbling
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -29,10 +26,6 @@ __all__ = [
     "alert_row",
 ]
 
-_CLASSES = {
-    "news": ("negative", "neutral", "positive"),
-    "transaction": ("low_risk", "medium_risk", "high_risk"),
-}
 WINDOW_COLUMNS = (
     "topic",
     "kind",
@@ -40,12 +33,7 @@ WINDOW_COLUMNS = (
     "pane_end",
     "count",
     "mean_score",
-    "negative",
-    "neutral",
-    "positive",
-    "low_risk",
-    "medium_risk",
-    "high_risk",
+    *(column for kind in KINDS.values() for column in kind.backtest_columns),
     "negative_share",
     "high_risk_share",
     "amount_usd",
@@ -116,39 +104,20 @@ def alert_row(alert: AlertEvent) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class Backtest:
-    rules: tuple[AlertRule, ...]
-    windows: WindowSettings
-    sample_ids: int = 5
+    step: WindowStep
     states: dict[str, KeyState] = field(default_factory=dict)
     emitted: dict[str, int] = field(default_factory=dict)  # last pane start written, per key
 
-    def add(self, events: Sequence[ScoredEvent]) -> tuple[list[dict[str, Any]], list[AlertEvent]]:
+    def add(self, batch: BatchResult) -> tuple[list[dict[str, Any]], list[AlertEvent]]:
         """Apply a chunk's scored events; returns finished window rows and alert transitions."""
-        by_key: dict[str, list[Contribution]] = defaultdict(list)
-        offsets: dict[str, list[int]] = defaultdict(list)
-        for event in events:
-            offsets[f"{event.source.topic}[{event.source.partition}]"].append(event.source.offset)
-            for c in contributions_of(event):
-                by_key[c.key].append(c)
-        covered = {source: runs(found) for source, found in offsets.items()}
-        w = self.windows
+        covered = covered_offsets(batch.sources)
         rows: list[dict[str, Any]] = []
         alerts: list[AlertEvent] = []
-        for key, contributions in by_key.items():
+        for key, contributions in by_key(batch.contributions()).items():
             state = self.states.setdefault(key, KeyState())
-            _, fired = apply_and_evaluate(
-                key,
-                state,
-                contributions,
-                self.rules,
-                w.tumbling_s,
-                w.hopping_s,
-                w.retention_s,
-                self.sample_ids,
-                covered,
-            )
+            _, fired = self.step.apply(key, state, contributions, covered)
             alerts += fired
-            rows += self._rows(key, state, state.max_ts - w.tumbling_s)
+            rows += self._rows(key, state, state.max_ts - self.step.spec.pane_s)
         return rows, alerts
 
     def finish(self) -> list[dict[str, Any]]:
@@ -159,10 +128,10 @@ class Backtest:
         return rows
 
     def _rows(self, key: str, state: KeyState, until: float) -> list[dict[str, Any]]:
-        pane_s, hop_s = self.windows.tumbling_s, self.windows.hopping_s
+        pane_s, hop_s = self.step.spec.pane_s, self.step.spec.hop_s
         done = self.emitted.get(key, -1)
         starts = sorted(s for s in state.panes if s > done and s + pane_s <= until)
-        names = _CLASSES.get(state.kind, _CLASSES["news"])
+        kind = KINDS.get(state.kind, NEWS)
         rows = []
         for start in starts:
             pane = tumbling(state, start, pane_s)
@@ -175,18 +144,14 @@ class Backtest:
                 pane_end=_iso(start + pane_s),
                 count=pane.count,
                 mean_score=pane.mean_score,
-                negative_share=pane.negative_share if state.kind == "news" else None,
-                high_risk_share=pane.high_risk_share if state.kind == "transaction" else None,
+                **{kind.share_metric: pane.metric(kind.share_metric)},
                 amount_usd=pane.amount_usd,
                 hopping_start=_iso(hop.start),
                 hopping_count=hop.count,
                 hopping_mean_score=hop.mean_score,
-                hopping_negative_share=hop.negative_share if state.kind == "news" else None,
-                hopping_high_risk_share=hop.high_risk_share
-                if state.kind == "transaction"
-                else None,
+                **{f"hopping_{kind.share_metric}": hop.metric(kind.share_metric)},
             )
-            row.update(zip(names, pane.classes, strict=True))
+            row.update(zip(kind.backtest_columns, pane.classes, strict=True))
             rows.append(row)
             self.emitted[key] = start
         return rows

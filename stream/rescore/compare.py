@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.runtime import Score
+from models.serving.runtime import Score
 from stream.records import ScoredEvent
 
 __all__ = ["Comparison"]
@@ -58,7 +58,7 @@ class Comparison:
                 heapq.heappush(self.largest, item)
             elif item[0] > self.largest[0][0]:
                 heapq.heapreplace(self.largest, item)
-            for topic in event.topics:
+            for topic in event.subjects:
                 acc = self.topics.setdefault(topic, [0.0, 0.0])
                 acc[0] += shift
                 acc[1] += 1

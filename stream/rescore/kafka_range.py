@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stream.errors import InputError
+from stream.kafka.client import make_consumer
 from stream.records import SourceRef
 from stream.rescore.sources import Chunk
 from stream.settings import KafkaSettings
@@ -82,13 +83,7 @@ async def _resolve_one(
 
 
 def _consumer(kafka: KafkaSettings) -> Any:
-    from aiokafka import AIOKafkaConsumer
-
-    from stream.app import client_kwargs
-
-    return AIOKafkaConsumer(
-        **client_kwargs(kafka), group_id=None, enable_auto_commit=False, request_timeout_ms=15000
-    )
+    return make_consumer(kafka, auto_offset_reset="latest", request_timeout_ms=15000)
 
 
 async def _start(consumer: Any, kafka: KafkaSettings, topic: str) -> list[Any]:

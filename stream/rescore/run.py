@@ -1,8 +1,9 @@
-"""One re-scoring run: source chunks -> parse -> score -> sinks (+ compare, + backtest).
+"""One re-scoring run: source chunks -> the worker's batch step -> sinks (+ compare, + backtest).
 
-The stages are the worker's (``parse_batch``, ``score_records``, ``apply_and_evaluate``). A
-flush makes every output durable and then writes the checkpoint; Ctrl-C finishes the chunk in
-hand, flushes and stops, and the same command continues from there.
+The stages are the worker's: ``run_batch`` (parse, score) for every chunk and, with
+``--backtest``, ``WindowStep`` (windows, alert rules) per subject. A flush makes every output
+durable and then writes the checkpoint; Ctrl-C finishes the chunk in hand, flushes and stops,
+and the same command continues from there.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any, Literal
 
 import orjson
 
-from models.runtime import Classifier
+from models.serving.runtime import Classifier
 from stream.errors import InputError
-from stream.records import DeadLetter
+from stream.pipeline.batch import BatchContext, WindowStep, run_batch
+from stream.pipeline.kinds import KINDS, KindName, kind_named
 from stream.rescore.backtest import (
     ALERT_COLUMNS,
     ALERT_NUMERIC,
@@ -37,16 +39,10 @@ from stream.rescore.kafka_range import parse_bound, read_range, resolve_range
 from stream.rescore.sinks import RowSink, open_sink
 from stream.rescore.sources import Chunk, FilePosition, expand_inputs, file_format, read_files
 from stream.settings import Settings
-from stream.stages.alert import load_rules
-from stream.stages.parse import parse_batch
-from stream.stages.score import TASK_OF_KIND, model_texts, score_records
-from stream.topics import Watchlist
 
 __all__ = ["RescoreJob", "Summary", "run_rescore"]
 
 log = logging.getLogger(__name__)
-
-Kind = Literal["news", "transaction"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ class RescoreJob:
     topic: str | None = None
     start: str = "earliest"
     end: str = "latest"
-    kind: Kind | None = None  # None: from the topic name, else news
+    kind: KindName | None = None  # None: from the topic name, else news
     input_format: str | None = None
     out: str = "rescored.jsonl"
     rejects: Path | None = None
@@ -133,12 +129,9 @@ def _table_schema(columns: tuple[str, ...], numeric: frozenset[str]) -> Any:
 class _Run:
     def __init__(self, settings: Settings, job: RescoreJob, classifier: Classifier) -> None:
         self.settings, self.job, self.classifier = settings, job, classifier
-        self.kind: Kind = job.kind or (
-            "transaction" if job.topic == settings.kafka.topics.transactions else "news"
-        )
-        self.scorer = classifier.scorer(TASK_OF_KIND[self.kind])
-        self.watchlist = Watchlist.load(settings.alerts.watchlist_file)
-        self.account_key = settings.pii.account_hash_key.get_secret_value().encode()
+        self.kind = kind_named(job.kind or _kind_of_topic(settings, job.topic))
+        self.scorer = classifier.scorer(self.kind.task)
+        self.ctx = BatchContext.from_settings(settings)
         stem = job.stem()
         self.rejects_path = job.rejects or stem.with_name(stem.name + ".rejects.jsonl")
         self.checkpoint_path = job.checkpoint or stem.with_name(stem.name + ".checkpoint.json")
@@ -165,11 +158,7 @@ class _Run:
                 columns=ALERT_COLUMNS,
                 schema=_table_schema(ALERT_COLUMNS, ALERT_NUMERIC),
             )
-            self.backtest = Backtest(
-                load_rules(settings.alerts.rules_file),
-                settings.windows,
-                settings.alerts.sample_ids,
-            )
+            self.backtest = Backtest(WindowStep.from_settings(settings))
 
     def spec(self, paths: list[Path]) -> dict[str, Any]:
         j = self.job
@@ -177,12 +166,18 @@ class _Run:
             "inputs": [str(p.resolve()) for p in paths],
             "topic": j.topic,
             "range": [j.start, j.end],
-            "kind": self.kind,
+            "kind": self.kind.name,
             "out": j.out,
             "model": self.classifier.version,
             "compare": [str(j.compare), j.compare_variant] if j.compare else None,
             "backtest": [str(j.backtest), j.backtest_format] if j.backtest else None,
         }
+
+
+def _kind_of_topic(settings: Settings, topic: str | None) -> str:
+    """The kind whose input topic ``topic`` is (news for files and other topics)."""
+    names = settings.kafka.topics.by_role()
+    return next((k.name for k in KINDS.values() if names[k.input_role] == topic), "news")
 
 
 def _estimate_rows(paths: list[Path], forced: str | None) -> int:
@@ -226,7 +221,7 @@ def run_rescore(
             threads=settings.model.threads,
             chunk_size=settings.model.chunk_size,
             cache_dir=settings.model.cache_dir,
-        ).scorer(TASK_OF_KIND[run.kind])
+        ).scorer(run.kind.task)
         run.comparison = Comparison(clf.version, run.other.model_version)
     spec_id = fingerprint(run.spec(paths))
     point = None if job.restart else Checkpoint.load(run.checkpoint_path, spec_id)
@@ -310,29 +305,24 @@ def _fill(summary: Summary, counts: dict[str, int]) -> None:
 
 def _process(run: _Run, chunk: Chunk, counts: Counter[str]) -> None:
     now = datetime.now(UTC)
-    parsed = parse_batch(run.kind, chunk.records, run.settings.validation, now, run.account_key)
-    outcome = score_records(run.kind, parsed.items, run.scorer, run.watchlist)
-    rejects = parsed.rejects + [
-        DeadLetter("unscorable", why, ref, parsed.payloads[ref]) for ref, why in outcome.failed
-    ]
-    wires = [event.to_wire() for event in outcome.scored]
+    result = run_batch(run.kind, chunk.records, run.scorer, run.ctx, now)
+    wires = [event.to_wire() for event in result.scored]
     run.sinks["scored"].write([_parquet_row(w) for w in wires] if run.to_parquet else wires)
+    kind = run.kind.name
     run.sinks["rejects"].write(
-        [{"kind": run.kind, "line": d.source.offset, **d.to_wire(now)} for d in rejects]
+        [{"kind": kind, "line": d.source.offset, **d.to_wire(now)} for d in result.dead_letters]
     )
-    if run.comparison is not None and outcome.scored:
-        scored_refs = {e.source for e in outcome.scored}
-        kept = [(item, ref) for item, ref in parsed.items if ref in scored_refs]
-        texts = model_texts(run.kind, kept)
-        run.comparison.add(run.kind, outcome.scored, texts, run.other.score_batch(texts))
+    if run.comparison is not None and result.scored:
+        texts = result.scored_texts()
+        run.comparison.add(kind, result.scored, texts, run.other.score_batch(texts))
     if run.backtest is not None:
-        rows, alerts = run.backtest.add(outcome.scored)
+        rows, alerts = run.backtest.add(result)
         run.sinks["windows"].write(rows)
         run.sinks["alerts"].write([alert_row(a) for a in alerts])
     counts["read"] += len(chunk.records)
-    counts["scored"] += len(outcome.scored)
-    counts["rejected"] += len(rejects)
-    for dead in rejects:
+    counts["scored"] += len(result.scored)
+    counts["rejected"] += len(result.dead_letters)
+    for dead in result.dead_letters:
         counts[f"reason:{dead.reason}"] += 1
 
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import orjson
 
 from stream.errors import InputError
+from stream.kafka.client import make_producer
 from stream.settings import KafkaSettings
 
 __all__ = ["KafkaSink", "RowSink", "open_sink"]
@@ -151,13 +152,10 @@ class KafkaSink:
         self._pending: list[Any] = []
 
     def _start(self) -> Any:
-        from aiokafka import AIOKafkaProducer
         from aiokafka.errors import KafkaError
 
-        from stream.app import client_kwargs
-
         if self._producer is None:
-            producer = AIOKafkaProducer(**client_kwargs(self._kafka), acks="all", linger_ms=5)
+            producer = make_producer(self._kafka, acks="all", linger_ms=5)
             try:
                 self._loop.run_until_complete(producer.start())
             except KafkaError as exc:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from stream.broker import EmbeddedBroker, create_topics, free_port
-from stream.demo import start_worker, stop_worker
+from stream.kafka.admin import create_topics
+from stream.kafka.broker import EmbeddedBroker, free_port
 from stream.settings import KafkaSettings, Settings, TopicSettings
+from stream.worker.process import start_worker, stop_worker
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
-from stream.stages.aggregate import KeyState
-from stream.tail import make_consumer, read_topic
+from stream.kafka.client import make_consumer
+from stream.kafka.tail import read_topic
+from stream.pipeline.windows import KeyState
 
 
 def scored_ids(kafka, expected: set[str], timeout_s: float = 120.0) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import yaml
 
-from stream.broker import free_port, wait_for_port
+from stream.kafka.broker import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "rules"

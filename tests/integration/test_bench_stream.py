@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stream.bench import bench_stream
+from stream.bench.stream import bench_stream
 from stream.settings import KafkaSettings, Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from stream.broker import free_port
+from stream.kafka.broker import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

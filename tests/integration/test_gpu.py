@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.runtime import Classifier
+from models.serving.runtime import Classifier
 
 pytestmark = pytest.mark.gpu
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from exporters.dashboards import build_dashboards, panel_queries
-from stream.broker import free_port
-from stream.sample import sample_feed
+from stream.demo.sample import sample_feed
+from stream.kafka.broker import free_port
 
 from .helpers import metric, scored_ids
 from .monitoring import prometheus, query, wait_for

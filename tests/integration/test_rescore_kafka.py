@@ -9,11 +9,11 @@ from collections import defaultdict
 import orjson
 import pytest
 
-from stream.produce import produce
+from stream.demo.sample import sample_feed
+from stream.kafka.produce import produce
+from stream.kafka.tail import read_topic
 from stream.rescore.kafka_range import parse_bound, resolve_range
 from stream.rescore.run import RescoreJob, run_rescore
-from stream.sample import sample_feed
-from stream.tail import read_topic
 
 from .helpers import scored_ids
 from .test_worker import _send_feed

@@ -10,10 +10,10 @@ from collections import Counter
 import orjson
 import pytest
 
-from stream.produce import produce
-from stream.sample import sample_feed
-from stream.tail import read_topic
-from stream.topics import Watchlist
+from stream.demo.sample import sample_feed
+from stream.kafka.produce import produce
+from stream.kafka.tail import read_topic
+from stream.pipeline.subjects import Watchlist
 
 from .helpers import metric, reference_pane_counts, scored_ids, window_states
 

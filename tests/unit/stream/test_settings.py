@@ -1,8 +1,9 @@
 import pytest
 from pydantic import ValidationError
 
-from stream.app import _credentials, client_kwargs
+from stream.kafka.client import client_kwargs
 from stream.settings import KafkaSettings, Settings
+from stream.worker.app import credentials
 
 
 def test_env_builds_nested_frozen_settings(monkeypatch):
@@ -24,7 +25,7 @@ def test_secrets_never_show_in_reprs():
     s = Settings(kafka=kafka)
     assert "hunter2-secret" not in repr(s) and "hunter2-secret" not in str(s)
     assert "hunter2-secret" not in s.model_dump_json()
-    assert "hunter2-secret" not in repr(_credentials(kafka))
+    assert "hunter2-secret" not in repr(credentials(kafka))
     # the client gets the real value
     assert client_kwargs(kafka)["sasl_plain_password"] == "hunter2-secret"
 

@@ -1,0 +1,76 @@
+"""Gauges whose values live elsewhere, read when Prometheus scrapes (not pushed by a timer).
+
+``consumer_lag`` reads the worker's consumer (fetched high-water mark minus committed offset per
+assigned input partition); ``pipeline_batches`` reads the input pipelines' batches in flight.
+Each is a :class:`CallbackCollector` registered on the registry passed in: the callback runs
+in the scraping thread, so it must only read; a callback that fails yields no samples (logged
+at debug level) rather than failing the scrape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+__all__ = ["CallbackCollector", "Samples", "register_consumer_lag", "register_pipeline_batches"]
+
+log = logging.getLogger(__name__)
+
+Samples = Iterable[tuple[Sequence[str], float]]  # (label values, value)
+
+
+class CallbackCollector(Collector):
+    """One gauge family whose samples come from ``read()`` at scrape time."""
+
+    def __init__(
+        self, name: str, documentation: str, labels: Sequence[str], read: Callable[[], Samples]
+    ) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labels = list(labels)
+        self._read = read
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(self.name, self.documentation, labels=self.labels)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(self.name, self.documentation, labels=self.labels)
+        try:
+            for values, value in list(self._read()):
+                family.add_metric([str(v) for v in values], float(value))
+        except Exception as exc:  # noqa: BLE001 - a scrape must never fail on a reader
+            log.debug("%s not available: %s", self.name, exc)
+        yield family
+
+
+def register_consumer_lag(
+    registry: CollectorRegistry, read: Callable[[], Samples], prefix: str = "finsentry"
+) -> CallbackCollector:
+    """``{prefix}_consumer_lag_records{topic (role), partition}``."""
+    collector = CallbackCollector(
+        f"{prefix}_consumer_lag_records",
+        "Fetched high-water mark minus committed offset",
+        ["topic", "partition"],
+        read,
+    )
+    registry.register(collector)
+    return collector
+
+
+def register_pipeline_batches(
+    registry: CollectorRegistry, read: Callable[[], Samples], prefix: str = "finsentry"
+) -> CallbackCollector:
+    """``{prefix}_pipeline_batches{kind}``."""
+    collector = CallbackCollector(
+        f"{prefix}_pipeline_batches",
+        "Input micro-batches between hand-over and commit (at most "
+        "FINSENTRY_BATCHES_IN_FLIGHT: always there means scoring is the bottleneck)",
+        ["kind"],
+        read,
+    )
+    registry.register(collector)
+    return collector

@@ -1,0 +1,1 @@
+"""Serving: a model directory -> verified manifest -> ONNX session -> ``score_batch`` (no torch)."""

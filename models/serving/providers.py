@@ -1,0 +1,128 @@
+"""Choosing where the encoder runs: CUDA fp16 when it loads (or as asked), else CPU int8.
+
+The graph of each variant comes from :mod:`models.serving.variants`; the choice is logged once,
+in words, by the runtime.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from models.errors import ModelError
+from models.serving.manifest import Manifest
+from models.serving.variants import Variant, materialise_variant
+
+__all__ = [
+    "Provider",
+    "ProviderChoice",
+    "Variant",
+    "choose_session",
+    "gpu_usable",
+    "session_options",
+]
+
+log = logging.getLogger(__name__)
+
+Provider = Literal["auto", "cpu", "cuda", "tensorrt"]
+_CUDA = "CUDAExecutionProvider"
+_TRT = "TensorrtExecutionProvider"
+_CPU = "CPUExecutionProvider"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderChoice:
+    session: Any  # onnxruntime.InferenceSession
+    variant: Variant
+    provider: str
+    reason: str
+
+
+def session_options(threads: int | None) -> Any:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3  # the CUDA-missing warning is reported by us, once, in words
+    return opts
+
+
+def _preload_nvidia_libraries(ort: Any) -> None:
+    """Load CUDA/cuDNN from the NVIDIA pip wheels when they are installed (quietly otherwise)."""
+    import contextlib
+    import importlib.util
+    import io
+
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is None or importlib.util.find_spec("nvidia") is None:
+        return
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            preload()
+        except Exception as exc:  # noqa: BLE001 - a missing library just means no GPU
+            log.debug("preload_dlls failed: %s", exc)
+
+
+def gpu_usable(manifest: Manifest, threads: int | None) -> tuple[bool, str]:
+    import onnxruntime as ort
+
+    if _CUDA not in ort.get_available_providers():
+        return False, "this onnxruntime build has no CUDA provider"
+    _preload_nvidia_libraries(ort)
+    ort.set_default_logger_severity(4)  # the failed-CUDA message is reported by us, in words
+    try:
+        probe = ort.InferenceSession(
+            str(manifest.path(manifest.variants["int8"]["file"])),
+            session_options(threads),
+            providers=[_CUDA, _CPU],
+        )
+    finally:
+        ort.set_default_logger_severity(2)
+    if probe.get_providers()[0] != _CUDA:
+        return False, "the CUDA provider did not load (no GPU, or CUDA 13 / cuDNN 9 missing)"
+    return True, "a CUDA GPU is available"
+
+
+def choose_session(
+    manifest: Manifest,
+    *,
+    provider: Provider = "auto",
+    variant: Variant | None = None,
+    threads: int | None = None,
+    cache_dir: Path | None = None,
+) -> ProviderChoice:
+    """Create the inference session: CUDA fp16 when it loads (or as asked), else CPU int8."""
+    import onnxruntime as ort
+
+    if provider == "cpu":
+        want_gpu, reason = False, "the CPU provider was asked for"
+    elif provider == "auto" and variant == "int8":
+        want_gpu, reason = False, "the int8 variant was asked for (a CPU variant)"
+    elif provider == "auto":
+        want_gpu, reason = gpu_usable(manifest, threads)
+    else:
+        want_gpu, reason = True, f"the {provider} provider was asked for"
+    if want_gpu:
+        chosen: Variant = variant or "fp16"
+        path = materialise_variant(manifest, chosen, cache_dir)
+        providers: list[Any] = [_CUDA, _CPU]
+        if provider == "tensorrt":
+            providers.insert(0, (_TRT, {"trt_fp16_enable": True}))
+        session = ort.InferenceSession(str(path), session_options(threads), providers=providers)
+        active = session.get_providers()[0]
+        if active == _CPU:
+            msg = (
+                f"asked for {provider} but onnxruntime fell back to the CPU: install CUDA 13 "
+                "and cuDNN 9 (e.g. the nvidia-*-cu13 wheels) or set FINSENTRY_MODEL__PROVIDER=cpu"
+            )
+            raise ModelError(msg)
+        return ProviderChoice(session, chosen, active, reason)
+    chosen = variant or "int8"
+    path = materialise_variant(manifest, chosen, cache_dir)
+    session = ort.InferenceSession(str(path), session_options(threads), providers=[_CPU])
+    return ProviderChoice(session, chosen, _CPU, reason)

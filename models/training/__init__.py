@@ -1,0 +1,1 @@
+"""Training and export (the ``train`` extra): fine-tune, distil, quantize, export with gates."""

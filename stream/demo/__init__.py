@@ -1,0 +1,1 @@
+"""``finsentry demo``: the embedded broker, a worker and the sample feed (``sample``)."""

@@ -1,0 +1,11 @@
+"""The pure stages, in data-flow order; the worker and ``finsentry rescore`` call the same ones.
+
+parse.py      raw payload -> NewsItem | Transaction | Rejected (reason, detail)
+subjects.py   what a record is about: ticker:, sector:, topic:, account:, merchant:, ...
+score.py      parsed records -> model texts -> one score_batch call -> ScoredEvents
+windows.py    per-subject panes (tumbling, hopping), applied idempotently by source offset
+offsets.py    the source offsets a key has applied, as merged ranges
+alerts.py     level / surge rules with hysteresis and cooldown -> AlertEvents
+kinds.py      the per-kind table: parser, redaction, model text, subjects, task, classes
+batch.py      the one batch step: run_batch (parse + score) and WindowStep (windows + rules)
+"""

@@ -1,0 +1,68 @@
+"""Score a micro-batch: records -> model texts -> one ``score_batch`` call -> scored events.
+
+Pure given a scorer: the worker calls it in a thread off the event loop, the re-scoring CLI
+calls it directly. What differs per kind (the model's text, subjects, extra fields) comes from
+the kind table. Records the model cannot score come back in ``failed`` for the dead-letter
+topic instead of failing the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from models.serving.runtime import Score
+from stream.pipeline.kinds import RecordKind
+from stream.pipeline.subjects import Watchlist
+from stream.records import ScoredEvent, SourceRef
+
+__all__ = ["BatchScorer", "ScoreOutcome", "model_texts", "score_records"]
+
+
+class BatchScorer(Protocol):
+    def score_batch(self, texts: Sequence[str]) -> list[Score]: ...
+
+
+@dataclass(slots=True)
+class ScoreOutcome:
+    scored: list[ScoredEvent] = field(default_factory=list)
+    failed: list[tuple[SourceRef, str]] = field(default_factory=list)
+
+
+def model_texts(kind: RecordKind, items: Sequence[tuple[Any, SourceRef]]) -> list[str]:
+    """The texts the model sees for parsed records of ``kind``."""
+    return [kind.model_text(record) for record, _ in items]
+
+
+def score_records(
+    kind: RecordKind,
+    items: Sequence[tuple[Any, SourceRef]],
+    scorer: BatchScorer,
+    watchlist: Watchlist,
+) -> ScoreOutcome:
+    """Score parsed records of ``kind`` (transactions carry hashed accounts and masked memos
+    already, see ``parse_transaction``): the one scoring entry of the worker and rescore."""
+    out = ScoreOutcome()
+    if not items:
+        return out
+    scores = scorer.score_batch(model_texts(kind, items))
+    for (record, ref), score in zip(items, scores, strict=True):
+        if score.label is None or score.score is None:
+            out.failed.append((ref, score.error or "not scored"))
+            continue
+        out.scored.append(
+            ScoredEvent(
+                id=record.id,
+                kind=kind.name,
+                ts=kind.event_time(record),
+                subjects=kind.subjects(record, watchlist),
+                label=score.label,
+                probabilities=score.probabilities,
+                score=score.score,
+                model_version=score.model_version,
+                source=ref,
+                extra=kind.wire_extra(record),
+            )
+        )
+    return out

@@ -1,0 +1,308 @@
+"""Per-subject windows, applied idempotently.
+
+State is kept per subject key as one-``tumbling_s`` panes (event time); a tumbling window is one
+pane and a hopping window is the sum of the panes it covers, so each record touches one pane
+per subject. Each key's state also records, per source partition, the source offsets already
+applied (merged ranges, see ``offsets``): a record redelivered after a crash (at-least-once),
+in whatever order, is skipped, so window counts are never inflated, and a record processed
+late is still counted. The state is plain data so the worker
+can persist it (changelog) together with the offsets in one write.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stream.pipeline.kinds import kind_named
+from stream.pipeline.offsets import Ranges, contains, runs, union
+from stream.records import ScoredEvent
+
+__all__ = [
+    "WINDOW_METRICS",
+    "Contribution",
+    "KeyState",
+    "Pane",
+    "WindowSpec",
+    "WindowStats",
+    "apply_contributions",
+    "contributions_of",
+    "hopping",
+    "pane_value",
+    "remember",
+    "tumbling",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpec:
+    """The window settings the stages need (from ``WindowSettings`` and ``AlertSettings``)."""
+
+    pane_s: int  # tumbling pane; also the hop of hopping windows
+    hop_s: int  # hopping window size
+    retention_s: int
+    sample_ids: int = 5  # flagged ids kept per pane as evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One record's share of one subject key's window."""
+
+    key: str
+    kind: str
+    id: str
+    ts: float  # event time, epoch seconds
+    label: int  # index in the kind's classes (stream.pipeline.kinds)
+    score: float
+    amount_usd: float
+    source: str  # "topic[partition]"
+    offset: int
+
+    def to_wire(self) -> list[Any]:
+        return [
+            self.key,
+            self.kind,
+            self.id,
+            self.ts,
+            self.label,
+            self.score,
+            self.amount_usd,
+            self.source,
+            self.offset,
+        ]
+
+    @classmethod
+    def from_wire(cls, raw: list[Any]) -> Contribution:
+        return cls(
+            str(raw[0]),
+            str(raw[1]),
+            str(raw[2]),
+            float(raw[3]),
+            int(raw[4]),
+            float(raw[5]),
+            float(raw[6]),
+            str(raw[7]),
+            int(raw[8]),
+        )
+
+
+def contributions_of(event: ScoredEvent) -> list[Contribution]:
+    """One contribution per subject of ``event``."""
+    source = f"{event.source.topic}[{event.source.partition}]"
+    amount = float(event.extra.get("amount_usd", 0.0))
+    label = kind_named(event.kind).label_index(event.label)
+    ts = event.ts.timestamp()
+    return [
+        Contribution(
+            key, event.kind, event.id, ts, label, event.score, amount, source, event.source.offset
+        )
+        for key in event.subjects
+    ]
+
+
+@dataclass(slots=True)
+class Pane:
+    count: int = 0
+    score_sum: float = 0.0
+    classes: list[int] = field(default_factory=lambda: [0, 0, 0])
+    amount_usd: float = 0.0
+    flagged_ids: list[str] = field(default_factory=list)  # negative / high-risk, as evidence
+
+
+@dataclass(slots=True)
+class KeyState:
+    kind: str = ""
+    panes: dict[int, Pane] = field(default_factory=dict)
+    applied: dict[str, Ranges] = field(default_factory=dict)  # source -> offset ranges
+    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_ts: float = -math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "panes": {
+                str(k): [p.count, p.score_sum, p.classes, p.amount_usd, p.flagged_ids]
+                for k, p in self.panes.items()
+            },
+            "applied": self.applied,
+            "alerts": self.alerts,
+            "max_ts": None if self.max_ts == -math.inf else self.max_ts,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> KeyState:
+        panes = {
+            int(k): Pane(v[0], v[1], list(v[2]), v[3], list(v[4]))
+            for k, v in raw.get("panes", {}).items()
+        }
+        max_ts = raw.get("max_ts")
+        return cls(
+            raw.get("kind", ""),
+            panes,
+            {
+                source: [[0, int(v)]] if isinstance(v, int) else [list(r) for r in v]
+                for source, v in raw.get("applied", {}).items()
+            },
+            dict(raw.get("alerts", {})),
+            -math.inf if max_ts is None else max_ts,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    applied: int
+    duplicates: int
+    late: int
+
+
+def apply_contributions(
+    state: KeyState,
+    contributions: Iterable[Contribution],
+    pane_s: int,
+    retention_s: int,
+    sample_ids: int = 5,
+    covered: dict[str, Ranges] | None = None,
+    fresh: dict[str, set[int]] | None = None,
+) -> ApplyResult:
+    """Add contributions to ``state`` in place, skipping any whose source offset was applied.
+
+    ``covered``: source offsets whose records are all in ``contributions`` or were applied
+    before (the input batches these contributions came from); remembering them keeps the
+    applied set a few merged ranges although this key sees only some of the offsets.
+    ``fresh``: a caller that applies one batch in several calls passes the same dict to each;
+    the offsets first seen are collected there (a record repeated within the batch is still
+    a duplicate) and the caller merges them once, with ``remember``.
+    """
+    applied = duplicates = late = 0
+    own = fresh is None
+    seen_in_batch = fresh if fresh is not None else {}
+    before = state.max_ts
+    for c in contributions:
+        seen = seen_in_batch.setdefault(c.source, set())
+        if c.offset in seen or contains(state.applied.get(c.source, []), c.offset):
+            duplicates += 1
+            continue
+        seen.add(c.offset)
+        state.kind = c.kind
+        if c.ts < state.max_ts - retention_s:
+            late += 1  # older than anything kept: counted, not windowed
+            continue
+        start = int(c.ts // pane_s) * pane_s
+        pane = state.panes.get(start)
+        if pane is None:
+            pane = state.panes[start] = Pane()
+        pane.count += 1
+        pane.score_sum += c.score
+        pane.classes[c.label] += 1
+        pane.amount_usd += c.amount_usd
+        if c.label == kind_named(c.kind).flagged and len(pane.flagged_ids) < sample_ids:
+            pane.flagged_ids.append(c.id)
+        if c.ts > state.max_ts:
+            state.max_ts = c.ts
+        applied += 1
+    if own:
+        remember(state, seen_in_batch, covered)
+    # Panes fall out only when the horizon enters a new pane (a pane added since the last
+    # purge ends after the horizon: older records are late), so most calls skip the scan.
+    horizon = state.max_ts - retention_s
+    if state.max_ts > before and (
+        before == -math.inf or horizon // pane_s != (before - retention_s) // pane_s
+    ):
+        for start in [s for s in state.panes if s + pane_s <= horizon]:
+            del state.panes[start]
+    return ApplyResult(applied, duplicates, late)
+
+
+def remember(
+    state: KeyState, fresh: dict[str, set[int]], covered: dict[str, Ranges] | None = None
+) -> None:
+    """Merge a batch's newly applied offsets and its ``covered`` ranges into the key's applied
+    ranges (one merge per source)."""
+    covered = covered or {}
+    for source in fresh.keys() | covered.keys():
+        extra = runs(fresh.get(source, ())) + covered.get(source, [])
+        if extra:
+            state.applied[source] = union(state.applied.get(source, []), extra)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    start: int
+    end: int
+    count: int
+    mean_score: float | None
+    classes: tuple[int, int, int]
+    amount_usd: float
+    flagged_ids: tuple[str, ...]
+
+    @property
+    def negative_share(self) -> float | None:
+        return self.classes[0] / self.count if self.count else None
+
+    @property
+    def high_risk_count(self) -> int:
+        return self.classes[2]
+
+    @property
+    def high_risk_share(self) -> float | None:
+        return self.classes[2] / self.count if self.count else None
+
+    def metric(self, name: str) -> float | None:
+        return WINDOW_METRICS[name](self.count, self.mean_score, self.classes, self.amount_usd)
+
+
+# The metrics rules can watch, from a window's (or one pane's) count, mean score, class counts
+# and amount; None where the metric needs records and there are none.
+WINDOW_METRICS: dict[str, Callable[[int, float | None, Sequence[int], float], float | None]] = {
+    "count": lambda n, mean, classes, amount: float(n),
+    "mean_score": lambda n, mean, classes, amount: mean,
+    "negative_count": lambda n, mean, classes, amount: float(classes[0]),
+    "negative_share": lambda n, mean, classes, amount: classes[0] / n if n else None,
+    "high_risk_count": lambda n, mean, classes, amount: float(classes[2]),
+    "high_risk_share": lambda n, mean, classes, amount: classes[2] / n if n else None,
+    "amount_usd": lambda n, mean, classes, amount: amount,
+}
+
+
+def _stats(state: KeyState, start: int, end: int, pane_s: int) -> WindowStats:
+    panes = [state.panes[s] for s in range(start, end, pane_s) if s in state.panes]
+    count = sum(p.count for p in panes)
+    classes = (
+        sum(p.classes[0] for p in panes),
+        sum(p.classes[1] for p in panes),
+        sum(p.classes[2] for p in panes),
+    )
+    return WindowStats(
+        start,
+        end,
+        count,
+        sum(p.score_sum for p in panes) / count if count else None,
+        classes,
+        sum(p.amount_usd for p in panes),
+        tuple(i for p in panes for i in p.flagged_ids),
+    )
+
+
+def pane_value(state: KeyState, pane_start: int, metric: str) -> float:
+    """``tumbling(...).metric(metric) or 0.0`` for one pane, without building the stats (the
+    surge rule reads 30 past panes per key per batch: this is the worker's hottest loop)."""
+    value_of = WINDOW_METRICS.get(metric)
+    if value_of is None:
+        msg = f"unknown window metric {metric!r}"
+        raise KeyError(msg)
+    p = state.panes.get(pane_start)
+    if p is None or not p.count:
+        return 0.0
+    return value_of(p.count, p.score_sum / p.count, p.classes, p.amount_usd) or 0.0
+
+
+def tumbling(state: KeyState, pane_start: int, pane_s: int) -> WindowStats:
+    return _stats(state, pane_start, pane_start + pane_s, pane_s)
+
+
+def hopping(state: KeyState, pane_start: int, pane_s: int, size_s: int) -> WindowStats:
+    """The hopping window of ``size_s`` that ends with the pane starting at ``pane_start``."""
+    end = pane_start + pane_s
+    return _stats(state, end - size_s, end, pane_s)

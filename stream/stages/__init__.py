@@ -1,1 +1,0 @@
-"""The pipeline's pure stages: parse -> topics -> score -> aggregate -> alert."""

@@ -1,0 +1,155 @@
+"""The worker's parts, built once from the settings: the only place that reads all of them.
+
+``build_worker`` makes the metrics, the subject labels, the probes' health, the alert sender,
+the lazily loaded classifier, one input handler and pipeline per record kind, the windows
+handler and the scrape-time collectors; ``stream.worker.agents`` then wires them into faust.
+Each part takes only what it uses, so a unit test can build any of them without faust.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from exporters.collectors import register_consumer_lag, register_pipeline_batches
+from exporters.delivery import AlertSender
+from exporters.http import Health
+from exporters.metrics import Metrics, SubjectLabels
+from models.serving.runtime import Classifier
+from stream.kafka.changelog import read_changelog_partition
+from stream.pipeline.batch import BatchContext, WindowStep
+from stream.pipeline.kinds import KINDS
+from stream.settings import Settings
+from stream.worker.app import AppTopics
+from stream.worker.inflight import InFlight
+from stream.worker.inputs import InputHandler, OutputTopics, Prepared
+from stream.worker.model import LazyClassifier
+from stream.worker.observe import lag_samples
+from stream.worker.outbox import Outbox
+from stream.worker.windows import ChangelogSync, WindowsHandler, WindowTopics
+
+__all__ = ["Worker", "build_worker", "subject_labels"]
+
+
+@dataclass
+class Worker:
+    """What the agents run."""
+
+    metrics: Metrics
+    health: Health
+    sender: AlertSender
+    model: LazyClassifier
+    inputs: dict[str, InputHandler]  # record kind -> its handler
+    flights: dict[str, InFlight[Prepared]]  # record kind -> its pipeline
+    input_topics: dict[str, str]  # record kind -> the Kafka topic it arrives on
+    windows: WindowsHandler
+    sync: ChangelogSync
+    executor: ThreadPoolExecutor
+
+
+def subject_labels(ctx: BatchContext, limit: int) -> SubjectLabels:
+    """The watchlist's tickers and sectors are always label values."""
+    sectors = ctx.watchlist.sectors
+    always = [f"ticker:{t}" for t in sectors] + [f"sector:{s}" for s in set(sectors.values()) if s]
+    return SubjectLabels(always, limit)
+
+
+def alert_sender(settings: Settings, metrics: Metrics) -> AlertSender:
+    d = settings.delivery
+    return AlertSender(
+        metrics,
+        alertmanager_url=d.alertmanager_url,
+        webhook_url=d.webhook_url,
+        webhook_token=d.webhook_token.get_secret_value() if d.webhook_token else None,
+        timeout_s=d.timeout_s,
+        max_attempts=d.max_attempts,
+        backoff_s=d.backoff_s,
+        queue_size=d.queue_size,
+        resend_s=d.resend_s,
+    )
+
+
+def build_worker(
+    settings: Settings,
+    app: Any,
+    topics: AppTopics,
+    registry: CollectorRegistry,
+    load_classifier: Callable[[], Classifier] | None = None,
+) -> Worker:
+    """Everything the worker needs; raises ``ConfigError`` for a bad rules or watchlist file."""
+    metrics = Metrics.create(registry)
+    ctx = BatchContext.from_settings(settings)
+    step = WindowStep.from_settings(settings)
+    labels = subject_labels(ctx, settings.metrics.max_topics)
+    health = Health()
+    sender = alert_sender(settings, metrics)
+    outbox = Outbox(app, settings.kafka.topics.partitions)
+    executor = ThreadPoolExecutor(
+        settings.inference_workers, thread_name_prefix="finsentry-inference"
+    )
+    model = LazyClassifier(
+        load_classifier or settings.inference_model().load, executor, metrics, health
+    )
+    names = settings.kafka.topics.by_role()
+    outputs = OutputTopics(
+        names["scored"],
+        names["dead_letters"],
+        names["contributions"],
+        settings.kafka.topics.partitions,
+    )
+    inputs: dict[str, InputHandler] = {
+        kind.name: InputHandler(kind, ctx, model.scorer, executor, outbox, outputs, metrics, labels)
+        for kind in KINDS.values()
+    }
+    flights: dict[str, InFlight[Prepared]] = {
+        name: InFlight(
+            handler.prepare,
+            handler.publish,
+            lambda messages: app.consumer.release(messages),
+            settings.batches_in_flight,
+            settings.batch_max,
+            handler.received,
+        )
+        for name, handler in inputs.items()
+    }
+    table = topics.windows
+    sync = ChangelogSync(
+        partial(
+            read_changelog_partition,
+            settings.kafka,
+            table.changelog_topic.get_topic_name(),
+            into=table.data,
+        )
+    )
+    windows = WindowsHandler(
+        step,
+        table.data,
+        sync,
+        outbox,
+        WindowTopics(table.changelog_topic.get_topic_name(), names["alerts"]),
+        metrics,
+        labels,
+        sender.submit,
+    )
+    roles = {name: role for role, name in names.items()}
+    register_consumer_lag(registry, lambda: lag_samples(app.consumer, roles))
+    register_pipeline_batches(
+        registry, lambda: [((kind,), flight.in_flight) for kind, flight in flights.items()]
+    )
+    return Worker(
+        metrics,
+        health,
+        sender,
+        model,
+        inputs,
+        flights,
+        {kind.name: names[kind.input_role] for kind in KINDS.values()},
+        windows,
+        sync,
+        executor,
+    )

@@ -1,0 +1,47 @@
+"""``finsentry worker``: the faust worker in this process, until stopped."""
+
+from __future__ import annotations
+
+import logging
+
+from stream.settings import Settings
+
+__all__ = ["run_worker"]
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings) -> None:
+    """Create the topics, build the parts, wire them into faust and run (Ctrl-C stops)."""
+    import faust
+    from prometheus_client import CollectorRegistry
+
+    from exporters.http import serve
+    from models.errors import ModelError
+    from stream.kafka.admin import create_topics
+    from stream.worker.agents import register_agents
+    from stream.worker.app import create_app
+    from stream.worker.build import build_worker
+    from stream.worker.faust_compat import check_faust_version
+
+    check_faust_version()
+    create_topics(settings.kafka)
+    app, topics = create_app(settings)
+    registry = CollectorRegistry()
+    worker = build_worker(settings, app, topics, registry)
+    register_agents(app, topics, worker, settings)
+    if settings.metrics.port:
+        serve(registry, worker.health, settings.metrics.host, settings.metrics.port)
+
+    @app.task
+    async def load_model() -> None:
+        try:
+            await worker.model.get()
+        except ModelError as exc:
+            log.error("cannot load the model: %s", exc)
+            worker.health.problem = f"model not loaded: {exc}"
+            raise
+
+    faust.Worker(
+        app, loglevel=settings.log_level, quiet=True, override_logging=False
+    ).execute_from_commandline()

@@ -1,0 +1,70 @@
+"""The distillation loss and the teacher checks (the training run itself: test_train_export)."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+import torch
+
+from models.errors import ModelError
+from models.training.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
+
+
+def test_the_loss_is_zero_only_when_the_student_matches_the_teacher():
+    teacher = torch.tensor([[2.0, 0.0, -1.0], [0.0, 3.0, 0.5]])
+    assert distillation_loss(teacher.clone(), teacher, 2.0).item() == pytest.approx(0.0, abs=1e-6)
+    assert distillation_loss(teacher + torch.tensor([0.0, 1.0, 0.0]), teacher, 2.0).item() > 0.01
+    # a shift of every logit leaves the distribution, hence the loss, unchanged
+    assert distillation_loss(teacher + 5.0, teacher, 2.0).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_minimising_the_loss_brings_the_student_to_the_teachers_distribution():
+    teacher = torch.tensor([[2.0, 0.0, -1.0], [-1.0, 0.5, 1.5]])
+    student = torch.zeros(2, 3, requires_grad=True)
+    optimiser = torch.optim.SGD([student], lr=1.0)
+    for _ in range(300):
+        optimiser.zero_grad()
+        distillation_loss(student, teacher, 2.0).backward()
+        optimiser.step()
+    assert torch.allclose(student.softmax(-1), teacher.softmax(-1), atol=1e-3)
+
+
+def _teacher_dir(tmp_path, tasks, held_out=("a", "b")):
+    (tmp_path / "validation").mkdir()
+    (tmp_path / "training.json").write_bytes(orjson.dumps({"tasks": tasks}))
+    lines = b"".join(orjson.dumps({"text": t, "label": "neutral"}) + b"\n" for t in held_out)
+    (tmp_path / "validation" / "news.jsonl").write_bytes(lines)
+    return tmp_path
+
+
+def test_a_teacher_that_may_have_seen_validation_texts_is_refused(tmp_path):
+    teacher = _teacher_dir(tmp_path, {"news": ["negative", "neutral", "positive"]})
+    check_held_out(teacher, "news", ["a", "b"])  # same split: fine
+    with pytest.raises(ModelError, match=r"1 of this run's 2 news validation texts.*--seed"):
+        check_held_out(teacher, "news", ["a", "c"])
+    with pytest.raises(ModelError, match="no validation split for transactions"):
+        check_held_out(teacher, "transactions", ["a"])
+
+
+def test_a_teacher_must_be_a_training_directory_with_our_labels(tmp_path):
+    with pytest.raises(ModelError, match="not a training directory"):
+        teacher_tasks(tmp_path)
+    teacher = _teacher_dir(tmp_path, {"news": ["positive", "neutral", "negative"]})
+    with pytest.raises(ModelError, match="retrain the teacher"):
+        teacher_tasks(teacher)
+
+
+def test_cached_teacher_logits_are_keyed_on_texts_length_and_teacher(tmp_path):
+    (tmp_path / "heads.npz").write_bytes(b"heads v1")
+    key = logits_cache(tmp_path, "news", ["a", "b"], 128)
+    assert key.parent == tmp_path / "logits"
+    assert key == logits_cache(tmp_path, "news", ["a", "b"], 128)
+    others = {
+        logits_cache(tmp_path, "news", ["a", "c"], 128),
+        logits_cache(tmp_path, "news", ["ab"], 128),
+        logits_cache(tmp_path, "news", ["a", "b"], 64),
+        logits_cache(tmp_path, "transactions", ["a", "b"], 128),
+    }
+    (tmp_path / "heads.npz").write_bytes(b"heads v2")  # the teacher retrained in place
+    others.add(logits_cache(tmp_path, "news", ["a", "b"], 128))
+    assert key not in others and len(others) == 5

@@ -1,0 +1,120 @@
+import random
+
+import pytest
+
+from stream.pipeline.windows import (
+    WINDOW_METRICS,
+    Contribution,
+    KeyState,
+    apply_contributions,
+    hopping,
+    pane_value,
+    tumbling,
+)
+
+T0 = 1_700_000_040  # a pane boundary for 60 s panes
+
+
+def c(offset, ts, label=1, score=0.0, key="ticker:X", kind="news", source="news[0]"):
+    return Contribution(key, kind, f"id{offset}", ts, label, score, 0.0, source, offset)
+
+
+def test_tumbling_and_hopping_match_a_naive_reference():
+    rng = random.Random(3)
+    records = [
+        c(i, T0 + rng.uniform(0, 900), rng.randrange(3), rng.uniform(-1, 1)) for i in range(500)
+    ]
+    state = KeyState()
+    apply_contributions(state, records, 60, 3600)
+    for pane in range(T0, T0 + 900, 60):
+        ref = [r for r in records if pane <= r.ts < pane + 60]
+        got = tumbling(state, pane, 60)
+        assert got.count == len(ref)
+        assert got.classes[0] == sum(r.label == 0 for r in ref)
+        if ref:
+            assert got.mean_score == pytest.approx(sum(r.score for r in ref) / len(ref))
+    end_pane = T0 + 840
+    ref = [r for r in records if end_pane + 60 - 300 <= r.ts < end_pane + 60]
+    assert hopping(state, end_pane, 60, 300).count == len(ref)
+
+
+@pytest.mark.parametrize("metric", sorted(WINDOW_METRICS))
+def test_pane_value_matches_the_full_window_stats(metric):
+    rng = random.Random(5)
+    records = [
+        c(i, T0 + rng.uniform(0, 600), rng.randrange(3), rng.uniform(-1, 1)) for i in range(80)
+    ]
+    state = KeyState()
+    apply_contributions(state, records, 60, 3600)
+    for pane in range(T0 - 120, T0 + 720, 60):  # empty panes before and after included
+        assert pane_value(state, pane, metric) == pytest.approx(
+            tumbling(state, pane, 60).metric(metric) or 0.0
+        )
+    with pytest.raises(KeyError, match="unknown window metric"):
+        pane_value(state, T0, "median")
+
+
+def test_redelivered_records_are_not_counted_twice():
+    first = [c(i, T0 + i) for i in range(10)]
+    state = KeyState()
+    assert apply_contributions(state, first, 60, 3600).applied == 10
+    # crash after offset 9 was applied but before the commit: 5..14 come again
+    again = [c(i, T0 + i) for i in range(5, 15)]
+    result = apply_contributions(state, again, 60, 3600)
+    assert (result.applied, result.duplicates) == (5, 5)
+    assert tumbling(state, T0, 60).count == 15
+
+
+def test_a_record_repeated_within_one_batch_counts_once():
+    state = KeyState()
+    batch = [c(i, T0 + i) for i in (1, 2, 2, 3, 1)]
+    result = apply_contributions(state, batch, 60, 3600)
+    assert (result.applied, result.duplicates) == (3, 2)
+    assert state.applied == {"news[0]": [[1, 3]]}
+
+
+def test_records_processed_out_of_order_are_counted_once():
+    # offsets 20..29 were processed before 10..19 (a hole left upstream, filled later)
+    state = KeyState()
+    apply_contributions(state, [c(i, T0 + i) for i in range(10)], 60, 3600)
+    apply_contributions(state, [c(i, T0 + i) for i in range(20, 30)], 60, 3600)
+    late = apply_contributions(state, [c(i, T0 + i) for i in range(10, 20)], 60, 3600)
+    assert late.applied == 10  # not mistaken for duplicates
+    again = apply_contributions(state, [c(i, T0 + i) for i in range(30)], 60, 3600)
+    assert (again.applied, again.duplicates) == (0, 30)
+    assert tumbling(state, T0, 60).count == 30
+    assert state.applied == {"news[0]": [[0, 29]]}
+
+
+def test_covered_batches_keep_the_applied_set_small():
+    state = KeyState()
+    for batch in range(50):  # this key has one record in each batch of 64 offsets
+        lo = batch * 64
+        apply_contributions(
+            state, [c(lo + 7, T0 + batch)], 60, 3600, covered={"news[0]": [[lo, lo + 63]]}
+        )
+    assert state.applied == {"news[0]": [[0, 50 * 64 - 1]]}
+
+
+def test_offsets_are_tracked_per_source_partition():
+    state = KeyState()
+    apply_contributions(
+        state, [c(7, T0, source="news[0]"), c(3, T0 + 1, source="news[1]")], 60, 3600
+    )
+    assert tumbling(state, T0, 60).count == 2
+
+
+def test_state_round_trips_through_its_dict_form():
+    state = KeyState()
+    apply_contributions(state, [c(i, T0 + 30 * i, label=0) for i in range(6)], 60, 3600)
+    clone = KeyState.from_dict(state.to_dict())
+    assert clone.to_dict() == state.to_dict()
+    assert tumbling(clone, T0, 60).flagged_ids == ("id0", "id1")
+
+
+def test_old_panes_are_pruned_and_late_records_counted():
+    state = KeyState()
+    apply_contributions(state, [c(0, T0), c(1, T0 + 7200)], 60, 3600)
+    assert T0 not in state.panes
+    result = apply_contributions(state, [c(2, T0 + 10)], 60, 3600)
+    assert result.late == 1 and tumbling(state, T0, 60).count == 0

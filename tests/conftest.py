@@ -1,20 +1,31 @@
-"""Shared fixtures: paths to the shipped model and the TFNS data beside the repository."""
+"""Shared fixtures: the shipped model, an alert, and labelled news the project makes itself.
+
+Nothing here reads outside the repository: the training-code tests train on the sample feed's
+headlines, labelled with the class of the template each came from (a user's clone has no
+sentiment corpus beside it).
+"""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 
+from stream.demo.sample import labelled_headlines
+
 ROOT = Path(__file__).resolve().parents[1]
-TFNS = ROOT.parent / "shared" / "data" / "tfns" / "train.csv"
 
 
 @pytest.fixture(scope="session")
-def tfns_path() -> Path:
-    if not TFNS.is_file():
-        pytest.fail(f"TFNS training data not found at {TFNS}: check out shared/ beside the repo")
-    return TFNS
+def news_csv(tmp_path_factory) -> Path:
+    """2,000 labelled headlines (text,label) generated from the sample feed's templates."""
+    path = tmp_path_factory.mktemp("news") / "headlines.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        writer.writerows(labelled_headlines(2000, seed=11))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def shipped_model_dir() -> Path:
     """The default model committed with finsentry (int8 encoder + news and transaction heads)."""
-    return Path(__file__).resolve().parent / "artifacts" / "finsentry-minilm"
+    return Path(__file__).resolve().parents[1] / "artifacts" / "finsentry-minilm"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Building it from a base checkpoint, loading a ``finsentry train`` directory, and scoring texts
 with it. Training (models.training.train), the teacher's pass (models.training.distill), the
-export's parity gate and the torch baseline of ``bench model`` all use these. Needs the ``train`` extra.
+export's parity gate and the torch baseline of ``bench model`` all use these. Needs the
+``train`` extra.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import numpy as np
 import orjson
 
 from models.datasets import LabelledTexts, load_labelled, stratified_split
-from models.errors import ModelError
+from models.errors import ModelError, TrainingDataError
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.training.augment import augment_news, with_transfer_copies
@@ -82,6 +82,15 @@ class TrainResult:
 
 def _load_task_data(task: TaskSpec, config: TrainConfig) -> LabelledTexts:
     if task is NEWS:
+        if not config.news_data.exists():
+            msg = (
+                f"news training data {config.news_data} does not exist: finsentry ships no "
+                "sentiment corpus. Put the twitter-financial-news-sentiment training split "
+                "(MIT licence; CSV text,label with 0 bearish, 1 bullish, 2 neutral) at "
+                "../shared/data/tfns/, or pass --data PATH (any CSV/JSONL with text and label "
+                "columns)"
+            )
+            raise TrainingDataError(msg)
         data = load_labelled(config.news_data, NEWS)
     elif config.transactions_data is not None:
         data = load_labelled(config.transactions_data, TRANSACTIONS)

@@ -43,8 +43,8 @@ def test_missing_file(tmp_path):
         load_labelled(tmp_path / "nope.csv", TRANSACTIONS)
 
 
-def test_stratified_split_is_seeded_and_keeps_shares(tfns_path):
-    data = load_labelled(tfns_path, NEWS)
+def test_stratified_split_is_seeded_and_keeps_shares(news_csv):
+    data = load_labelled(news_csv, NEWS)
     train, val = stratified_split(data, 0.2, seed=7)
     again, _ = stratified_split(data, 0.2, seed=7)
     assert train.texts == again.texts

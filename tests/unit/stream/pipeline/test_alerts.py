@@ -5,7 +5,7 @@ import pytest
 
 from stream.errors import ConfigError
 from stream.pipeline.alerts import AlertRule, evaluate_rules, load_rules
-from stream.pipeline.windows import Contribution, KeyState, apply_contributions
+from stream.pipeline.windows import Contribution, KeyState, WindowSpec, apply_contributions
 from stream.settings import AlertSettings
 
 T0 = 1_700_000_040
@@ -101,6 +101,24 @@ def test_bad_rules_file_says_what_is_wrong(tmp_path: Path):
         load_rules(path)
 
 
+def test_rules_files_may_still_name_subject_prefixes_topic_prefixes(tmp_path: Path):
+    rule = (
+        'name = "x"\nkind = "level"\napplies_to = "news"\nmetric = "mean_score"\n'
+        "fire = -0.4\nclear = -0.1\n"
+    )
+    old = tmp_path / "old.toml"
+    old.write_text(f'[[rules]]\n{rule}topic_prefixes = ["ticker:"]\n')
+    new = tmp_path / "new.toml"
+    new.write_text(f'[[rules]]\n{rule}subject_prefixes = ["ticker:"]\n')
+    assert load_rules(old) == load_rules(new)
+    (loaded,) = load_rules(old)
+    assert loaded.matches("ticker:JPM", "news") and not loaded.matches("sector:banks", "news")
+    unknown = tmp_path / "kind.toml"
+    unknown.write_text(f"[[rules]]\n{rule.replace('news', 'tweets')}")
+    with pytest.raises(ConfigError, match="applies_to"):
+        load_rules(unknown)
+
+
 def test_surge_does_not_resolve_on_the_first_records_of_a_new_pane():
     state, offset, events = KeyState(), 0, []
     schedule = [(4, 1, 0.1)] * 35 + [(21, 0, -0.9)] * 3 + [(3, 1, 0.1)] * 5
@@ -148,7 +166,9 @@ def test_a_backlog_in_one_batch_gives_the_same_alerts_as_pane_by_pane():
             for i in range(n)
         ]
         offset += n
-    _, events = apply_and_evaluate("ticker:X", KeyState(), recs, (SURGE,), 60, 300, 7200)
+    _, events = apply_and_evaluate(
+        "ticker:X", KeyState(), recs, (SURGE,), WindowSpec(60, 300, 7200)
+    )
     assert [(e.state, e.at) for e in events] == [(e.state, e.at) for e in run((SURGE,), schedule)]
     assert [e.state for e in events] == ["firing", "resolved"]
 
@@ -164,9 +184,9 @@ def test_a_record_repeated_in_another_pane_run_of_one_batch_counts_once():
     # minute 0, minute 1, then record 0 again: three pane runs in one batch
     batch = [rec(0, 0), rec(1, 1), rec(0, 0)]
     state = KeyState()
-    result, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), 60, 300, 7200)
+    result, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), WindowSpec(60, 300, 7200))
     assert (result.applied, result.duplicates) == (2, 1)
     assert sum(p.count for p in state.panes.values()) == 2
     assert state.applied == {"news[0]": [[0, 1]]}
-    again, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), 60, 300, 7200)
+    again, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), WindowSpec(60, 300, 7200))
     assert (again.applied, again.duplicates) == (0, 3)

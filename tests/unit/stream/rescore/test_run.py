@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stream.bench.rescore import write_news_file
-from stream.cli import build
+from stream.cli import app as finsentry
 from stream.errors import CheckpointError, InputError
 from stream.rescore.run import RescoreJob, run_rescore
 from stream.settings import Settings
@@ -159,7 +159,7 @@ def test_unknown_format_and_missing_input_say_what_to_do(settings, tmp_path, shi
 def test_cli_exit_codes(news_jsonl, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    app = build()
+    app = finsentry
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_bytes(news_jsonl.read_bytes() + b"oops\n")
     strict = runner.invoke(app, ["rescore", str(mixed), "-o", "a.jsonl"])

@@ -1,0 +1,44 @@
+"""Export with its gates, on the real stack (the model of a few training steps)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from models.errors import ExportGateError
+from models.serving.manifest import Manifest
+from models.serving.runtime import Classifier
+from models.training.export import ExportConfig, export_model
+
+pytestmark = pytest.mark.slow
+
+LOOSE = dict(min_agreement=0.0, max_mean_prob_delta=1.0, max_metric_drop=1.0)
+
+
+def test_export_passes_gates_and_writes_a_loadable_manifest(trained, tmp_path):
+    manifest = export_model(ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **LOOSE))
+    assert manifest.variants["fp32"]["torch_max_logit_delta"] < 1e-4
+    for variant in ("fp32", "int8", "fp16"):
+        assert set(manifest.variants[variant]["metrics"]) == {"news", "transactions"}
+    assert "vs_fp32" in manifest.variants["int8"]["metrics"]["news"]
+    reloaded = Manifest.load(tmp_path / "m")
+    reloaded.verify()
+    assert "macro-F1" in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    clf = Classifier.load(tmp_path / "m", provider="cpu")
+    assert len(clf.scorer("news").score_batch(["a", "b"])) == 2
+
+
+def test_fp32_parity_gate_fails_loudly(trained, tmp_path):
+    with pytest.raises(ExportGateError, match="differ from torch"):
+        export_model(
+            ExportConfig(train_dir=trained, out_dir=tmp_path / "m", fp32_tolerance=0.0, **LOOSE)
+        )
+
+
+def test_int8_agreement_gate_fails_loudly(trained, tmp_path):
+    cfg = replace(
+        ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **LOOSE), max_mean_prob_delta=0.0
+    )
+    with pytest.raises(ExportGateError, match="disagrees with fp32"):
+        export_model(cfg)

@@ -55,7 +55,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Coroutine, Generator, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import faust
@@ -63,6 +63,7 @@ from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from stream.errors import DependencyError
+from stream.worker.resume import run_until_blocked
 
 __all__ = [
     "PINNED_FAUST",
@@ -316,7 +317,7 @@ class Consumer(faust_aiokafka.Consumer):
                                 suspended = True
                                 break
                         continue
-                    delivery = _run_until_blocked(callback(message))
+                    delivery = run_until_blocked(callback(message))
                     if delivery is not None:  # it has to wait (full buffers): race a rebalance
                         results = await self.wait_first(delivery, self.suspend_flow.wait())
                         if results.stopped or delivery not in results.done:
@@ -343,54 +344,6 @@ class Consumer(faust_aiokafka.Consumer):
             raise
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
-
-
-def _run_until_blocked(coro: Awaitable[Any]) -> Awaitable[Any] | None:
-    """Run ``coro`` up to its first wait: None if it finished without one (the usual case for
-    a delivery, which saves two tasks and an ``asyncio.wait`` per record), else a task that
-    finishes it."""
-    if not isinstance(coro, Coroutine):
-        return coro
-    try:
-        waiting_on = coro.send(None)
-    except StopIteration:
-        return None
-    return asyncio.ensure_future(_Resumed(coro, waiting_on))
-
-
-class _Resumed(Coroutine[Any, Any, Any]):
-    """``coro``, already run up to the point where it yielded ``waiting_on``, as a coroutine a
-    task can drive on: its first step hands the task that same wait, later steps (and any
-    cancellation, even one before the first step) go to ``coro``."""
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
-        self._coro = coro
-        self._first: list[Any] = [waiting_on]
-
-    def send(self, value: Any) -> Any:
-        if self._first:
-            return self._first.pop()
-        return self._coro.send(value)
-
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        self._first.clear()
-        return self._coro.throw(typ if val is None else val)
-
-    def close(self) -> None:
-        self._coro.close()
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                waiting_on = self.throw(error) if error is not None else self.send(value)
-            except StopIteration as done:
-                return done.value
-            try:
-                value, error = (yield waiting_on), None
-            except BaseException as exc:  # noqa: BLE001 - passed on to the coroutine
-                value, error = None, exc
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):

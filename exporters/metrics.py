@@ -63,6 +63,7 @@ class Metrics:
     duplicates: Counter
     late: Counter
     topic_records: Counter
+    subjects_dropped: Counter
     batch_size: Histogram
     inference_seconds: Histogram
     e2e_seconds: Histogram
@@ -120,6 +121,12 @@ class Metrics:
             ),
             topic_records=Counter(
                 f"{p}_topic_records", "Scored records per subject", ["kind", "topic"], registry=r
+            ),
+            subjects_dropped=Counter(
+                f"{p}_subjects_dropped",
+                "Subjects beyond FINSENTRY_VALIDATION__MAX_SUBJECTS per record, not counted",
+                ["kind"],
+                registry=r,
             ),
             batch_size=Histogram(
                 f"{p}_inference_batch_size",

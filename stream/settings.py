@@ -90,6 +90,12 @@ class ValidationSettings(BaseModel):
     max_record_bytes: int = Field(256_000, ge=1024)
     max_future_skew_s: float = Field(300.0, ge=0)
     max_abs_amount: float = Field(1e9, gt=0)
+    max_subjects: int = Field(
+        64,
+        ge=1,
+        description="subjects a record counts for at most (the first ones found); the rest "
+        "are dropped and counted in finsentry_subjects_dropped_total",
+    )
 
 
 class WindowSettings(BaseModel):

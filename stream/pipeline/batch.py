@@ -21,7 +21,7 @@ from typing import Any
 from stream.pipeline.alerts import AlertEvent, AlertRule, apply_and_evaluate, load_rules
 from stream.pipeline.kinds import RecordKind
 from stream.pipeline.offsets import Ranges, runs
-from stream.pipeline.parse import ParseContext, parse_batch
+from stream.pipeline.parse import ParseContext, dead_letter, parse_batch
 from stream.pipeline.score import BatchScorer, model_texts, score_records
 from stream.pipeline.subjects import Watchlist
 from stream.pipeline.windows import (
@@ -72,6 +72,7 @@ class BatchResult:
     dead_letters: list[DeadLetter]  # parse rejects, then the records the model failed on
     inference_s: float = 0.0  # wall time of the model call (0 when nothing parsed)
     sources: list[SourceRef] = field(default_factory=list)  # every record of the batch
+    subjects_dropped: int = 0  # subjects beyond ``max_subjects`` per record
 
     def contributions(self) -> list[Contribution]:
         """The scored events' window contributions, one per (event, subject)."""
@@ -91,16 +92,19 @@ def run_batch(
     now: datetime,
 ) -> BatchResult:
     """Parse and score one micro-batch of ``kind``."""
-    parsed = parse_batch(kind, raws, ParseContext(ctx.limits, now, ctx.account_key))
+    parse_ctx = ParseContext(ctx.limits, now, ctx.account_key)
+    parsed = parse_batch(kind, raws, parse_ctx)
     result = BatchResult(kind, parsed.items, [], list(parsed.rejects), 0.0, [r for _, r in raws])
     if not parsed.items:
         return result
     started = time.perf_counter()
-    outcome = score_records(kind, parsed.items, scorer, ctx.watchlist)
+    outcome = score_records(kind, parsed.items, scorer, ctx.watchlist, ctx.limits.max_subjects)
     result.inference_s = time.perf_counter() - started
     result.scored = outcome.scored
+    result.subjects_dropped = outcome.subjects_dropped
     result.dead_letters += [
-        DeadLetter("unscorable", why, ref, parsed.payloads[ref]) for ref, why in outcome.failed
+        dead_letter(kind, "unscorable", why, ref, parsed.raws[ref], parse_ctx)
+        for ref, why in outcome.failed
     ]
     return result
 

@@ -15,14 +15,8 @@ from typing import Any, Literal
 
 from models.transactions import Transaction, render_transaction, usd_equivalent
 from stream.errors import ConfigError
-from stream.pipeline.parse import (
-    ParseContext,
-    Rejected,
-    echo_payload,
-    parse_news,
-    parse_transaction,
-    redact_transaction_payload,
-)
+from stream.pipeline.parse import ParseContext, Rejected, parse_news, parse_transaction
+from stream.pipeline.redact import redact_payload
 from stream.pipeline.subjects import Watchlist, news_subjects, transaction_subjects
 from stream.records import NewsItem
 
@@ -96,7 +90,7 @@ NEWS = RecordKind(
     exports_amount=False,
     backtest_columns=("negative", "neutral", "positive"),
     parse=_parse_news,
-    redact=echo_payload,
+    redact=redact_payload,
     model_text=news_text,
     subjects=news_subjects,
     event_time=lambda item: item.published_at,
@@ -112,7 +106,7 @@ TRANSACTION = RecordKind(
     exports_amount=True,
     backtest_columns=("low_risk", "medium_risk", "high_risk"),
     parse=_parse_transaction,
-    redact=redact_transaction_payload,
+    redact=redact_payload,
     model_text=render_transaction,
     subjects=lambda tx, _watchlist: transaction_subjects(tx),
     event_time=lambda tx: tx.ts,

@@ -7,8 +7,7 @@ hash here, so the raw number never travels further than this function.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from models.text import mask_digits
+from stream.pipeline.redact import hash_account, mask_long_digits
 from stream.records import DeadLetter, NewsItem, SourceRef, Transaction
 from stream.settings import ValidationSettings
 
@@ -31,15 +31,15 @@ __all__ = [
     "ParseContext",
     "ParsedBatch",
     "Rejected",
-    "echo_payload",
+    "dead_letter",
     "hash_account",
     "parse_batch",
     "parse_news",
     "parse_transaction",
-    "redact_transaction_payload",
 ]
 
 REASONS = (
+    "empty",
     "oversize",
     "bad_json",
     "not_object",
@@ -51,9 +51,9 @@ REASONS = (
     "bad_code",
     "empty_text",
 )
+_BOM = b"\xef\xbb\xbf"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-_LONG_DIGITS = re.compile(r"\d{8,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +78,23 @@ class _Invalid(Exception):
         self.detail = detail
 
 
-def hash_account(account: str, key: bytes) -> str:
-    """Keyed, stable pseudonym for an account: same account, same id; no way back."""
-    digest = hmac.new(key, account.strip().encode(), hashlib.sha256).hexdigest()
-    return f"acct_{digest[:20]}"
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _load(payload: bytes, limits: ValidationSettings) -> dict[str, Any]:
+    if not payload.strip():
+        raise _Invalid("empty", "the record has no value (null or blank)")
     if len(payload) > limits.max_record_bytes:
         raise _Invalid("oversize", f"{len(payload)} bytes > {limits.max_record_bytes}")
+    payload = payload.removeprefix(_BOM)  # some exporters start UTF-8 with a byte-order mark
     try:
         data = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
-        raise _Invalid("bad_json", f"not JSON: {exc}") from exc
+        try:  # valid JSON orjson will not read: integers beyond 64 bits (amounts then say so)
+            data = json.loads(payload, parse_constant=_no_constants)
+        except ValueError:
+            raise _Invalid("bad_json", f"not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise _Invalid("not_object", f"expected a JSON object, got {type(data).__name__}")
     return data
@@ -204,49 +208,34 @@ def parse_transaction(
     return tx
 
 
-def echo_payload(payload: bytes, account_key: bytes) -> bytes:
-    """A rejected news payload is echoed as it came (it holds no personal fields)."""
-    return payload
-
-
-def redact_transaction_payload(payload: bytes, account_key: bytes) -> bytes:
-    """A rejected transaction's payload with its account hashed and long digit runs masked."""
-    try:
-        data = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        data = None
-    if isinstance(data, dict):
-        if isinstance(data.get("account"), str | int):
-            data["account"] = hash_account(str(data["account"]), account_key)
-        if isinstance(data.get("memo"), str):
-            data["memo"] = mask_digits(data["memo"])
-        return orjson.dumps(data)
-    text = payload.decode("utf-8", errors="replace")
-    return _LONG_DIGITS.sub(lambda m: "#" * len(m.group()), text).encode()
-
-
 @dataclass(slots=True)
 class ParsedBatch:
-    """A micro-batch after parsing: records to score, and dead letters with their payloads."""
+    """A micro-batch after parsing: records to score, and dead letters (redacted)."""
 
     items: list[tuple[Any, SourceRef]]
     rejects: list[DeadLetter]
-    payloads: dict[SourceRef, bytes]  # redacted payload of every record, for later rejects
+    raws: dict[SourceRef, bytes]  # every record's payload as it came, for later rejects
 
 
 def parse_batch(
     kind: RecordKind, raws: Sequence[tuple[bytes, SourceRef]], ctx: ParseContext
 ) -> ParsedBatch:
     """Parse ``(payload, source)`` pairs of one kind; the worker and ``finsentry rescore``
-    both call this. The payloads kept for dead letters are the kind's redacted ones (for
-    transactions: the account hashed and digit runs masked)."""
+    both call this. A reject's payload and detail are redacted (``stream.pipeline.redact``)
+    before they go anywhere."""
     out = ParsedBatch([], [], {})
     for raw, ref in raws:
         result = kind.parse(raw, ctx)
-        echoed = kind.redact(raw, ctx.account_key)
-        out.payloads[ref] = echoed
+        out.raws[ref] = raw
         if isinstance(result, Rejected):
-            out.rejects.append(DeadLetter(result.reason, result.detail, ref, echoed))
+            out.rejects.append(dead_letter(kind, result.reason, result.detail, ref, raw, ctx))
         else:
             out.items.append((result, ref))
     return out
+
+
+def dead_letter(
+    kind: RecordKind, reason: str, detail: str, ref: SourceRef, raw: bytes, ctx: ParseContext
+) -> DeadLetter:
+    """A dead letter that echoes only what may leave the worker."""
+    return DeadLetter(reason, mask_long_digits(detail), ref, kind.redact(raw, ctx.account_key))

@@ -28,6 +28,7 @@ class BatchScorer(Protocol):
 class ScoreOutcome:
     scored: list[ScoredEvent] = field(default_factory=list)
     failed: list[tuple[SourceRef, str]] = field(default_factory=list)
+    subjects_dropped: int = 0  # beyond ``max_subjects`` per record
 
 
 def model_texts(kind: RecordKind, items: Sequence[tuple[Any, SourceRef]]) -> list[str]:
@@ -40,9 +41,11 @@ def score_records(
     items: Sequence[tuple[Any, SourceRef]],
     scorer: BatchScorer,
     watchlist: Watchlist,
+    max_subjects: int | None = None,
 ) -> ScoreOutcome:
     """Score parsed records of ``kind`` (transactions carry hashed accounts and masked memos
-    already, see ``parse_transaction``): the one scoring entry of the worker and rescore."""
+    already, see ``parse_transaction``): the one scoring entry of the worker and rescore.
+    A record counts for its first ``max_subjects`` subjects; the rest are counted."""
     out = ScoreOutcome()
     if not items:
         return out
@@ -51,12 +54,16 @@ def score_records(
         if score.label is None or score.score is None:
             out.failed.append((ref, score.error or "not scored"))
             continue
+        subjects = kind.subjects(record, watchlist)
+        if max_subjects is not None and len(subjects) > max_subjects:
+            out.subjects_dropped += len(subjects) - max_subjects
+            subjects = subjects[:max_subjects]
         out.scored.append(
             ScoredEvent(
                 id=record.id,
                 kind=kind.name,
                 ts=kind.event_time(record),
-                subjects=kind.subjects(record, watchlist),
+                subjects=subjects,
                 label=score.label,
                 probabilities=score.probabilities,
                 score=score.score,

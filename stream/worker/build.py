@@ -114,6 +114,7 @@ def build_worker(
             settings.batches_in_flight,
             settings.batch_max,
             handler.received,
+            handler.unpublishable,
         )
         for name, handler in inputs.items()
     }

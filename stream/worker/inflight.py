@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-__all__ = ["InFlight", "describe", "retry_forever"]
+__all__ = ["InFlight", "describe", "is_permanent", "retry_forever"]
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,30 @@ def describe(messages: Sequence[Any]) -> str:
     return f"batch of {len(messages)} from {where}"
 
 
-async def retry_forever(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+def is_permanent(exc: BaseException) -> bool:
+    """A failure that the same attempt can never get past: an output too large for the
+    producer or the broker, or a value that does not serialise. Anything else (a broker that
+    is away, a timeout, a refused request) may pass when tried again."""
+    from aiokafka.errors import (
+        MessageSizeTooLargeError,
+        RecordListTooLargeError,
+        RecordTooLargeError,
+    )
+
+    from stream.errors import OutputError
+
+    too_large = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError)
+    return isinstance(exc, (OutputError, TypeError, *too_large))
+
+
+async def retry_forever(
+    what: str, attempt: Callable[[], Awaitable[T]], *, stop_on_permanent: bool = False
+) -> T:
     """Run ``attempt`` until it succeeds, backing off to 30 s and logging each failure.
 
     Giving up is not an option: the batch's offsets would be committed without its outputs.
+    With ``stop_on_permanent``, a failure that can never pass (``is_permanent``) is raised at
+    once instead, for the caller to dead-letter what it concerns.
     """
     delay = 0.5
     while True:
@@ -42,7 +62,9 @@ async def retry_forever(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
             return await attempt()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure: retry, never drop
+        except Exception as exc:
+            if stop_on_permanent and is_permanent(exc):
+                raise
             log.error(
                 "%s failed (%s: %s); retrying in %.1f s", what, type(exc).__name__, exc, delay
             )
@@ -57,7 +79,10 @@ class InFlight(Generic[T]):
     runs for one batch at a time, in hand-over order, and returns the broker-ack futures of the
     batch's outputs; ``release(messages)`` is called once they have all resolved. Batches hold
     at most ``max_batch`` messages (the consumer splits larger fetches); ``received(messages)``
-    (optional) hears of each batch once, when it is handed over.
+    (optional) hears of each batch once, when it is handed over. ``unpublishable(messages,
+    error)`` (optional) publishes what replaces a batch whose outputs can never be published
+    (``is_permanent``: dead letters, say) and returns their acks; without it such a batch is
+    retried like any other failure.
     """
 
     def __init__(
@@ -68,9 +93,11 @@ class InFlight(Generic[T]):
         depth: int,
         max_batch: int = 128,
         received: Callable[[Sequence[Any]], None] | None = None,
+        unpublishable: Callable[[Sequence[Any], BaseException], Awaitable[list[Any]]] | None = None,
     ) -> None:
         self._prepare = prepare
         self._received = received
+        self._unpublishable = unpublishable
         self._publish = publish
         self._release = release
         self.max_batch = max_batch
@@ -125,23 +152,56 @@ class InFlight(Generic[T]):
                 except Exception as exc:  # noqa: BLE001 - prepared again below
                     log.error("%s failed (%s: %s)", what, type(exc).__name__, exc)
                     prepared = await retry_forever(what, partial(self._prepare, messages))
-                acks = await retry_forever(what, partial(self._publish, messages, prepared))
+                acks = await self._send(what, messages, prepared)
                 self._spawn(self._settle(messages, prepared, acks))
         finally:
             for task in list(self._tasks):
                 task.cancel()
 
+    async def _send(self, what: str, messages: Sequence[Any], prepared: T) -> list[Any]:
+        """Publish the batch (retrying); one that can never be published is replaced by what
+        ``unpublishable`` sends, so the partition moves on."""
+        attempt = partial(self._publish, messages, prepared)
+        if self._unpublishable is None:
+            return await retry_forever(what, attempt)
+        try:
+            return await retry_forever(what, attempt, stop_on_permanent=True)
+        except Exception as exc:  # noqa: BLE001 - permanent by now (retry_forever raised it)
+            return await self._replace(what, messages, exc)
+
+    async def _replace(self, what: str, messages: Sequence[Any], exc: BaseException) -> list[Any]:
+        assert self._unpublishable is not None  # noqa: S101 - checked by the callers
+        log.error(
+            "%s can never be published (%s: %s): dead-lettering its records",
+            what,
+            type(exc).__name__,
+            exc,
+        )
+        return await retry_forever(what, partial(self._unpublishable, messages, exc))
+
     async def _settle(self, messages: Sequence[Any], prepared: T, acks: list[Any]) -> None:
-        """Wait for the batch's broker acks (a failed one sends the whole batch again), then
-        release its messages; frees the batch's slot in any case."""
+        """Wait for the batch's broker acks (a failed one sends the whole batch again; one the
+        broker can never accept replaces the batch by ``unpublishable``), then release its
+        messages; frees the batch's slot in any case."""
         sends = [acks]
+        what = describe(messages)
+        replaced: list[BaseException] = []  # the permanent error, once the batch was replaced
+
+        async def again() -> list[Any]:
+            if replaced:
+                return await self._replace(what, messages, replaced[0])
+            return await self._publish(messages, prepared)
 
         async def stored() -> None:
             try:
                 await asyncio.gather(*sends[-1])
-            except Exception:
-                sends.append(await self._publish(messages, prepared))
-                raise
+            except Exception as exc:
+                if self._unpublishable is None or replaced or not is_permanent(exc):
+                    sends.append(await again())
+                    raise
+                replaced.append(exc)
+                sends.append(await again())
+                await asyncio.gather(*sends[-1])  # the replacement's acks, without a backoff
 
         try:
             await retry_forever(describe(messages) + " (broker acks)", stored)

@@ -26,12 +26,38 @@ import orjson
 from exporters.metrics import Metrics, SubjectLabels
 from stream.pipeline.batch import BatchContext, BatchResult, covered_offsets, run_batch
 from stream.pipeline.kinds import RecordKind
+from stream.pipeline.parse import ParseContext, dead_letter
 from stream.pipeline.score import BatchScorer
 from stream.records import SourceRef
+from stream.worker.summaries import RejectSummary
 
-__all__ = ["InputHandler", "OutputTopics", "Prepared", "Sender", "partition_for"]
+__all__ = [
+    "InputHandler",
+    "OutputTopics",
+    "Prepared",
+    "Sender",
+    "contribution_messages",
+    "partition_for",
+]
 
 log = logging.getLogger(__name__)
+
+
+MAX_MESSAGE_BYTES = 512 * 1024  # a contributions message stays well under Kafka's 1 MB
+
+
+def contribution_messages(
+    contributions: list[list[Any]], covered: dict[str, Any], limit: int = MAX_MESSAGE_BYTES
+) -> list[bytes]:
+    """One contributions message (``{"c": [...], "r": covered}``), or as many as it takes to
+    keep each under ``limit`` bytes: the windows apply each, idempotently, in order."""
+    body = orjson.dumps({"c": contributions, "r": covered})
+    if len(body) <= limit or len(contributions) <= 1:
+        return [body]
+    half = len(contributions) // 2
+    return contribution_messages(contributions[:half], covered, limit) + contribution_messages(
+        contributions[half:], covered, limit
+    )
 
 
 def partition_for(key: str, partitions: int) -> int:
@@ -66,7 +92,9 @@ class Prepared:
 
 
 def _raw(message: Any) -> tuple[bytes, SourceRef]:
-    value = message.value if isinstance(message.value, bytes) else str(message.value).encode()
+    value = message.value
+    if not isinstance(value, bytes):  # a null value (tombstone) parses as ``empty``
+        value = b"" if value is None else str(value).encode()
     return value, SourceRef(message.topic, message.partition, message.offset)
 
 
@@ -92,6 +120,7 @@ class InputHandler:
         self._topics = topics
         self._metrics = metrics
         self._labels = labels
+        self._rejects = RejectSummary(kind.name, log)
 
     def received(self, messages: Sequence[Any]) -> None:
         """A batch was handed over (counted once, however often it is retried)."""
@@ -125,12 +154,33 @@ class InputHandler:
             pending += await self._publish_scored(result, messages)
         for dead in result.dead_letters:
             self._metrics.rejected.labels(kind, dead.reason).inc()
-            log.warning("rejected %s: %s (%s)", dead.source, dead.reason, dead.detail[:200])
+            self._rejects.add(dead.reason, str(dead.source), dead.detail)
             wire = orjson.dumps({"kind": kind, **dead.to_wire(prepared.now)})
             key = str(dead.source).encode()
             pending.append(await self._sender.send(self._topics.dead_letters, key, wire))
         if result.dead_letters:
             self._metrics.dead_letters.labels(kind).inc(len(result.dead_letters))
+        if result.subjects_dropped:
+            self._metrics.subjects_dropped.labels(kind).inc(result.subjects_dropped)
+        self._rejects.flush()
+        return pending
+
+    async def unpublishable(self, messages: Sequence[Any], error: BaseException) -> list[Any]:
+        """Dead letters for a batch whose outputs can never be published (``InFlight``): the
+        partition moves on, and every record of the batch is accounted for."""
+        now = datetime.now(UTC)
+        detail = f"its outputs cannot be published ({type(error).__name__}: {error})"[:500]
+        ctx = ParseContext(self._ctx.limits, now, self._ctx.account_key)
+        pending = []
+        for raw, ref in (_raw(m) for m in messages):
+            dead = dead_letter(self.kind, "unpublishable", detail, ref, raw, ctx)
+            self._metrics.rejected.labels(self.kind.name, dead.reason).inc()
+            self._rejects.add(dead.reason, str(ref), detail)
+            wire = orjson.dumps({"kind": self.kind.name, **dead.to_wire(now)})
+            key = str(ref).encode()
+            pending.append(await self._sender.send(self._topics.dead_letters, key, wire))
+        self._metrics.dead_letters.labels(self.kind.name).inc(len(messages))
+        self._rejects.flush(force=True)
         return pending
 
     async def _publish_scored(self, result: BatchResult, messages: Sequence[Any]) -> list[Any]:
@@ -154,8 +204,8 @@ class InputHandler:
         # the windows remember them as ranges (see ``stream.pipeline.offsets``).
         covered = covered_offsets(result.sources)
         for partition in range(topics.partitions):
-            body = orjson.dumps({"c": grouped.get(partition, []), "r": covered})
-            pending.append(await self._sender.send(topics.contributions, None, body, partition))
+            for body in contribution_messages(grouped.get(partition, []), covered):
+                pending.append(await self._sender.send(topics.contributions, None, body, partition))
         sent = time.time()
         for m in messages:
             stamp = getattr(m, "timestamp", None)

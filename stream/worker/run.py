@@ -23,8 +23,13 @@ def run_worker(settings: Settings) -> None:
     from stream.worker.app import create_app
     from stream.worker.build import build_worker
     from stream.worker.faust_compat import check_faust_version
+    from stream.worker.summaries import RepeatFilter
 
     check_faust_version()
+    # the same warning again and again (a broker that is away: aiokafka logs every attempt)
+    # becomes one line per interval with a count
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RepeatFilter(30.0))
     create_topics(settings.kafka)
     app, topics = create_app(settings)
     registry = CollectorRegistry()

@@ -9,8 +9,8 @@ from stream.pipeline.parse import (
     hash_account,
     parse_news,
     parse_transaction,
-    redact_transaction_payload,
 )
+from stream.pipeline.redact import redact_payload
 from stream.records import NewsItem, Transaction
 from stream.settings import ValidationSettings
 
@@ -93,7 +93,25 @@ def test_bad_transactions(change, reason):
 
 
 def test_rejected_payload_is_redacted():
-    redacted = redact_transaction_payload(orjson.dumps({**TX, "amount": "NaN"}), KEY)
+    redacted = redact_payload(orjson.dumps({**TX, "amount": "NaN"}), KEY)
     assert b"0532013000" not in redacted and b"12345678" not in redacted
-    raw = redact_transaction_payload(b'{"account": "DE89370400440532013000", broken', KEY)
+    raw = redact_payload(b'{"account": "DE89370400440532013000", broken', KEY)
     assert b"370400440532013000" not in raw
+
+
+def test_a_byte_order_mark_is_accepted():
+    assert isinstance(parse_news(b"\xef\xbb\xbf" + orjson.dumps(NEWS), LIMITS, NOW), NewsItem)
+
+
+def test_an_amount_too_long_for_64_bits_is_a_bad_amount_not_bad_json():
+    payload = orjson.dumps(TX).replace(b'"12.50"', b"9" * 400)
+    result = parse_transaction(payload, LIMITS, NOW, KEY)
+    assert isinstance(result, Rejected) and result.reason == "bad_amount", result
+
+
+def test_a_null_or_blank_record_is_empty_and_json_constants_stay_bad_json():
+    for payload in (b"", b"  \n"):
+        result = parse_news(payload, LIMITS, NOW)
+        assert isinstance(result, Rejected) and result.reason == "empty"
+    result = parse_transaction(orjson.dumps(TX).replace(b'"12.50"', b"NaN"), LIMITS, NOW, KEY)
+    assert isinstance(result, Rejected) and result.reason == "bad_json"

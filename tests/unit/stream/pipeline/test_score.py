@@ -46,3 +46,13 @@ def test_an_empty_batch_calls_no_model():
     scorer = KeywordScorer()
     assert score_records(NEWS, [], scorer, Watchlist.build({}, {})).scored == []
     assert scorer.calls == []
+
+
+def test_a_record_counts_for_at_most_max_subjects_and_the_rest_are_counted():
+    tickers = tuple(f"T{i}" for i in range(100))
+    item = NewsItem("n", NOW, "w", "T0 beats", tickers=tickers)
+    out = score_records(
+        NEWS, [(item, SourceRef("news", 0, 0))], KeywordScorer(), Watchlist.build({}, {}), 10
+    )
+    assert out.scored[0].subjects == tuple(f"ticker:T{i}" for i in range(10))
+    assert out.subjects_dropped == 90

@@ -121,3 +121,64 @@ def test_failures_are_retried_and_a_failed_ack_sends_the_batch_again() -> None:
         runner.cancel()
 
     asyncio.run(main())
+
+
+def test_a_batch_that_can_never_be_published_is_replaced_and_the_pipeline_moves_on() -> None:
+    from aiokafka.errors import MessageSizeTooLargeError
+
+    from stream.errors import OutputError
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        published: list[int] = []
+        replaced: list[tuple[int, str]] = []
+        released: list[int] = []
+
+        async def prepare(events: Sequence[Any]) -> int:
+            return events[0].offset // 10
+
+        async def publish(events: Sequence[Any], n: int) -> list[Any]:
+            if n == 0:
+                raise OutputError("a 2000000-byte record does not fit a producer batch")
+            ack: asyncio.Future[None] = loop.create_future()
+            if n == 1:  # the broker refuses it: the ack fails for good
+                ack.set_exception(MessageSizeTooLargeError())
+            else:
+                ack.set_result(None)
+            published.append(n)
+            return [ack]
+
+        async def unpublishable(events: Sequence[Any], error: BaseException) -> list[Any]:
+            replaced.append((events[0].offset // 10, type(error).__name__))
+            done: asyncio.Future[None] = loop.create_future()
+            done.set_result(None)
+            return [done]
+
+        flight: InFlight[int] = InFlight(
+            prepare,
+            publish,
+            lambda events: released.append(events[0].offset // 10),
+            depth=3,
+            unpublishable=unpublishable,
+        )
+        runner = asyncio.ensure_future(flight.run())
+        for n in range(3):
+            await submit(flight, batch(n))
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+            if len(released) == 3:
+                break
+        assert replaced == [(0, "OutputError"), (1, "MessageSizeTooLargeError")]
+        assert published == [1, 2]  # batch 1 was sent once, not again and again
+        assert sorted(released) == [0, 1, 2]  # nothing stalls behind them
+        runner.cancel()
+
+    asyncio.run(main())
+
+
+def test_without_a_replacement_even_permanent_failures_are_retried() -> None:
+    from stream.errors import OutputError
+    from stream.worker.inflight import is_permanent
+
+    assert is_permanent(OutputError("too big")) and is_permanent(TypeError("not JSON"))
+    assert not is_permanent(ConnectionError("broker away")) and not is_permanent(TimeoutError())

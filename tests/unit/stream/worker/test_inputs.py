@@ -103,3 +103,41 @@ def test_subject_routing_is_stable_and_spreads_keys():
     keys = [f"ticker:T{i}" for i in range(200)]
     assert [partition_for(k, 4) for k in keys] == [partition_for(k, 4) for k in keys]
     assert len({partition_for(k, 4) for k in keys}) == 4
+
+
+def test_large_contributions_are_split_into_messages_under_the_limit_losing_none():
+    from stream.worker.inputs import contribution_messages
+
+    wires = [[f"ticker:T{i}", "news", f"n{i}", 1.0, 0, 0.1, 0.0, "news[0]", i] for i in range(5000)]
+    covered = {"news[0]": [[0, 4999]]}
+    messages = contribution_messages(wires, covered, limit=20_000)
+    assert len(messages) > 10 and all(len(m) <= 20_000 for m in messages)
+    bodies = [orjson.loads(m) for m in messages]
+    assert [c for b in bodies for c in b["c"]] == wires  # all of them, in order
+    assert all(b["r"] == covered for b in bodies)
+    assert contribution_messages(wires[:3], covered) == [
+        orjson.dumps({"c": wires[:3], "r": covered})
+    ]
+
+
+def test_an_unpublishable_batch_becomes_redacted_dead_letters():
+    sender, registry = RecordingSender(), CollectorRegistry()
+    handler = _handler(sender, registry)
+    raw = orjson.dumps({"id": "x", "account": "DE35304826237034", "headline": "h"})
+    messages = [Message("news", 2, 9, raw), Message("news", 2, 10, None)]  # type: ignore[arg-type]
+
+    async def main() -> None:
+        acks = await handler.unpublishable(messages, ValueError("record too large"))
+        await asyncio.gather(*acks)
+
+    asyncio.run(main())
+    dead = [orjson.loads(v) for _, v, _ in sender.to("dead")]
+    assert [(d["reason"], d["source"]) for d in dead] == [
+        ("unpublishable", "news[2]@9"),
+        ("unpublishable", "news[2]@10"),
+    ]
+    assert "35304826237034" not in dead[0]["payload"] and "record too large" in dead[0]["detail"]
+    sample = registry.get_sample_value
+    assert (
+        sample("finsentry_records_rejected_total", {"kind": "news", "reason": "unpublishable"}) == 2
+    )

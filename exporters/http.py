@@ -27,13 +27,23 @@ class Health:
     """What the probes report; set by the worker, read by the HTTP thread."""
 
     stale_s: float = 30.0
+    broker_stale_s: float = 15.0  # not ready after this long without a broker answer
     model_loaded: bool = False
     assigned_partitions: int = 0
     last_beat: float = field(default_factory=time.monotonic)
     problem: str | None = None  # e.g. the model failed to load
+    broker_seen: float = field(default_factory=time.monotonic)
+    broker_problem: str | None = None
 
     def beat(self) -> None:
         self.last_beat = time.monotonic()
+
+    def broker_answered(self) -> None:
+        self.broker_seen = time.monotonic()
+        self.broker_problem = None
+
+    def broker_failed(self, why: str) -> None:
+        self.broker_problem = why
 
     def alive(self) -> tuple[bool, dict[str, Any]]:
         age = time.monotonic() - self.last_beat
@@ -41,12 +51,18 @@ class Health:
         return ok, {"event_loop_beat_age_s": round(age, 1), "problem": self.problem}
 
     def ready(self) -> tuple[bool, dict[str, Any]]:
+        """Alive, model loaded, partitions assigned, and the broker answered lately (liveness
+        does not depend on the broker: restarting the worker would not bring it back)."""
         alive, detail = self.alive()
-        ok = alive and self.model_loaded and self.assigned_partitions > 0
+        broker_age = time.monotonic() - self.broker_seen
+        broker_ok = broker_age <= self.broker_stale_s
+        ok = alive and self.model_loaded and self.assigned_partitions > 0 and broker_ok
         return ok, {
             **detail,
             "model_loaded": self.model_loaded,
             "assigned_partitions": self.assigned_partitions,
+            "broker_answer_age_s": round(broker_age, 1),
+            "broker_problem": None if broker_ok else self.broker_problem or "no answer",
         }
 
 

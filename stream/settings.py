@@ -82,6 +82,12 @@ class KafkaSettings(BaseModel):
         1.0, gt=0, description="input offsets are committed this often (once stored)"
     )
     commit_every: int = Field(500, ge=1, description="... or after this many processed records")
+    unreachable_after_s: float = Field(
+        15.0,
+        gt=0,
+        description="the worker is not ready (/readyz 503) after this long without an answer "
+        "from the broker; liveness stays up",
+    )
     topics: TopicSettings = Field(default_factory=TopicSettings)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from models.errors import ModelError
+from models.errors import ModelError, ModelIntegrityError
 from models.serving.manifest import Manifest
 from models.serving.variants import Variant, materialise_variant
 
@@ -21,6 +21,7 @@ __all__ = [
     "Variant",
     "choose_session",
     "gpu_usable",
+    "open_session",
     "session_options",
 ]
 
@@ -76,16 +77,31 @@ def gpu_usable(manifest: Manifest, threads: int | None) -> tuple[bool, str]:
     _preload_nvidia_libraries(ort)
     ort.set_default_logger_severity(4)  # the failed-CUDA message is reported by us, in words
     try:
-        probe = ort.InferenceSession(
-            str(manifest.path(manifest.variants["int8"]["file"])),
+        probe = open_session(
+            manifest.path(manifest.variants["int8"]["file"]),
             session_options(threads),
-            providers=[_CUDA, _CPU],
+            [_CUDA, _CPU],
         )
     finally:
         ort.set_default_logger_severity(2)
     if probe.get_providers()[0] != _CUDA:
         return False, "the CUDA provider did not load (no GPU, or CUDA 13 / cuDNN 9 missing)"
     return True, "a CUDA GPU is available"
+
+
+def open_session(path: Path, options: Any, providers: list[Any]) -> Any:
+    """An onnxruntime session, or a ``ModelIntegrityError`` saying which file does not load."""
+    import onnxruntime as ort
+
+    try:
+        return ort.InferenceSession(str(path), options, providers=providers)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        msg = (
+            f"model file {path} does not load ({first}): restore it (git checkout -- {path}) "
+            "or re-run `finsentry export`"
+        )
+        raise ModelIntegrityError(msg) from exc
 
 
 def choose_session(
@@ -97,7 +113,6 @@ def choose_session(
     cache_dir: Path | None = None,
 ) -> ProviderChoice:
     """Create the inference session: CUDA fp16 when it loads (or as asked), else CPU int8."""
-    import onnxruntime as ort
 
     if provider == "cpu":
         want_gpu, reason = False, "the CPU provider was asked for"
@@ -113,7 +128,7 @@ def choose_session(
         providers: list[Any] = [_CUDA, _CPU]
         if provider == "tensorrt":
             providers.insert(0, (_TRT, {"trt_fp16_enable": True}))
-        session = ort.InferenceSession(str(path), session_options(threads), providers=providers)
+        session = open_session(path, session_options(threads), providers)
         active = session.get_providers()[0]
         if active == _CPU:
             msg = (
@@ -124,5 +139,5 @@ def choose_session(
         return ProviderChoice(session, chosen, active, reason)
     chosen = variant or "int8"
     path = materialise_variant(manifest, chosen, cache_dir)
-    session = ort.InferenceSession(str(path), session_options(threads), providers=[_CPU])
+    session = open_session(path, session_options(threads), [_CPU])
     return ProviderChoice(session, chosen, _CPU, reason)

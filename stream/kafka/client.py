@@ -88,8 +88,18 @@ def make_admin(kafka: KafkaSettings) -> Any:
 def unreachable(kafka: KafkaSettings, exc: BaseException, doing: str = "") -> BrokerError:
     """The one-line error for a broker that cannot be reached (``raise unreachable(...)``)."""
     what = f" to {doing}" if doing else ""
+    security = (
+        f"; the connection uses {kafka.security_protocol}"
+        f"{' with SASL ' + kafka.sasl_mechanism if kafka.sasl_mechanism else ''}: check that "
+        "the broker's listener expects it (FINSENTRY_KAFKA__SECURITY_PROTOCOL)"
+        if kafka.security_protocol != "PLAINTEXT"
+        else ""
+    )
+    cause = exc.__cause__ or exc.__context__
+    because = f"; caused by {type(cause).__name__}: {cause}" if cause else ""
     msg = (
-        f"cannot reach Kafka at {kafka.bootstrap_servers}{what} ({type(exc).__name__}: {exc}): "
-        "check FINSENTRY_KAFKA__BOOTSTRAP_SERVERS and that the broker is running"
+        f"cannot reach Kafka at {kafka.bootstrap_servers}{what} ({type(exc).__name__}: {exc}"
+        f"{because}): check FINSENTRY_KAFKA__BOOTSTRAP_SERVERS and that the broker is running"
+        f"{security}"
     )
     return BrokerError(msg)

@@ -44,6 +44,7 @@ class RecordKind:
     subjects: Callable[[Any, Watchlist], tuple[str, ...]]
     event_time: Callable[[Any], datetime]
     wire_extra: Callable[[Any], dict[str, Any]]  # fields of the scored event beyond the core
+    required_fields: tuple[str, ...]  # input fields every record must have
 
     def label_index(self, label: str) -> int:
         return self.classes.index(label)
@@ -95,6 +96,7 @@ NEWS = RecordKind(
     subjects=news_subjects,
     event_time=lambda item: item.published_at,
     wire_extra=_news_extra,
+    required_fields=("id", "published_at", "source", "headline"),
 )
 TRANSACTION = RecordKind(
     name="transaction",
@@ -111,6 +113,16 @@ TRANSACTION = RecordKind(
     subjects=lambda tx, _watchlist: transaction_subjects(tx),
     event_time=lambda tx: tx.ts,
     wire_extra=_transaction_extra,
+    required_fields=(
+        "id",
+        "ts",
+        "account",
+        "counterparty",
+        "amount",
+        "currency",
+        "country",
+        "channel",
+    ),
 )
 KINDS: dict[str, RecordKind] = {k.name: k for k in (NEWS, TRANSACTION)}
 

@@ -25,9 +25,11 @@ __all__ = [
     "FORMATS",
     "Chunk",
     "FilePosition",
+    "columns_of",
     "csv_row_payload",
     "expand_inputs",
     "file_format",
+    "open_parquet",
     "read_files",
 ]
 
@@ -149,13 +151,7 @@ def _csv(path: Path, start: FilePosition, size: int) -> Iterator[tuple[list[Any]
 
 
 def _parquet(path: Path, start: FilePosition, size: int) -> Iterator[tuple[list[Any], int, int]]:
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for bad files
-        msg = f"{path} is not a readable Parquet file ({exc})"
-        raise InputError(msg) from exc
+    parquet = open_parquet(path)
     row_no = 0
     for batch in parquet.iter_batches(batch_size=size):
         rows = batch.to_pylist()
@@ -171,6 +167,32 @@ def _parquet(path: Path, start: FilePosition, size: int) -> Iterator[tuple[list[
         yield out, row_no, 0
 
 
+def open_parquet(path: Path) -> Any:
+    """A ``pyarrow.parquet.ParquetFile``, or an ``InputError`` for a file that is not one."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except Exception as exc:
+        msg = f"{path} is not a readable Parquet file ({exc}): check the file (truncated?)"
+        raise InputError(msg) from exc
+
+
+def columns_of(path: Path, forced_format: str | None = None) -> list[str] | None:
+    """The column names of a CSV or Parquet file (None for JSONL, which has none)."""
+    fmt = file_format(path, forced_format)
+    if fmt == "parquet":
+        return list(open_parquet(path).schema_arrow.names)
+    if fmt == "csv":
+        try:
+            with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+                return next(csv.reader(fh), [])
+        except (OSError, csv.Error) as exc:
+            msg = f"cannot read {path} ({exc}): check the file and its format"
+            raise InputError(msg) from exc
+    return None
+
+
 def read_files(
     paths: list[Path], start: FilePosition, chunk_size: int, forced_format: str | None = None
 ) -> Iterator[Chunk]:
@@ -184,7 +206,9 @@ def read_files(
             for batch, row, byte in readers[fmt](path, begin, chunk_size):
                 records = [(payload, SourceRef(str(path), 0, line)) for payload, line in batch]
                 yield Chunk(records, FilePosition(index, row, byte).to_dict())
-        except (OSError, UnicodeError, csv.Error) as exc:
-            msg = f"cannot read {path} ({exc}): check the file and its format"
+        except InputError:
+            raise
+        except Exception as exc:
+            msg = f"cannot read {path} ({type(exc).__name__}: {exc}): check the file and its format"
             raise InputError(msg) from exc
         yield Chunk([], FilePosition(index + 1).to_dict())

@@ -18,6 +18,7 @@ from stream.pipeline.kinds import kind_named
 from stream.settings import Settings
 from stream.worker.app import AppTopics
 from stream.worker.build import Worker
+from stream.worker.faust_compat import broker_metadata
 from stream.worker.inflight import InFlight, describe, retry_forever
 
 __all__ = ["register_agents"]
@@ -59,6 +60,18 @@ def register_agents(app: Any, topics: AppTopics, worker: Worker, settings: Setti
     async def beat() -> None:
         worker.health.beat()
         await app.consumer.unstick(settings.metrics.lag_interval_s * 3)
+
+    @app.timer(min(settings.metrics.lag_interval_s, settings.kafka.unreachable_after_s / 3))
+    async def watch_broker() -> None:
+        try:
+            await broker_metadata(app, settings.kafka.unreachable_after_s / 3)
+        except Exception as exc:  # noqa: BLE001 - any failure means: no answer
+            worker.health.broker_failed(
+                f"no answer from Kafka at {settings.kafka.bootstrap_servers} "
+                f"({type(exc).__name__}: {exc})"[:300]
+            )
+        else:
+            worker.health.broker_answered()
 
     @app.task
     async def deliver_alerts() -> None:

@@ -86,7 +86,7 @@ def build_worker(
     ctx = BatchContext.from_settings(settings)
     step = WindowStep.from_settings(settings)
     labels = subject_labels(ctx, settings.metrics.max_topics)
-    health = Health()
+    health = Health(broker_stale_s=settings.kafka.unreachable_after_s)
     sender = alert_sender(settings, metrics)
     outbox = Outbox(app, settings.kafka.topics.partitions)
     executor = ThreadPoolExecutor(

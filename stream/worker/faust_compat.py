@@ -73,6 +73,7 @@ __all__ = [
     "ConsumerThread",
     "Transport",
     "aiokafka_producer",
+    "broker_metadata",
     "check_faust_version",
     "committed_offsets",
 ]
@@ -102,6 +103,13 @@ def committed_offsets(consumer: Any) -> dict[Any, int]:
 def aiokafka_producer(app: Any) -> Any:
     """The aiokafka producer behind faust's, for sending whole record batches."""
     return app.producer._ensure_producer()
+
+
+async def broker_metadata(app: Any, timeout_s: float) -> int:
+    """Ask the broker for the cluster's metadata through the worker's producer connection;
+    returns the number of brokers, raises when none answers within ``timeout_s``."""
+    metadata = await asyncio.wait_for(aiokafka_producer(app).client.fetch_all_metadata(), timeout_s)
+    return len(metadata.brokers())
 
 
 _GAP_SEEKS = 3  # seeks back to a missing offset before the gap is taken as real

@@ -30,10 +30,13 @@ def run_worker(settings: Settings) -> None:
     # becomes one line per interval with a count
     for handler in logging.getLogger().handlers:
         handler.addFilter(RepeatFilter(30.0))
+    # a model that does not load stops the worker here, with one line (exit 2), not after
+    # faust has started and joined the group
+    classifier = settings.inference_model().load()
     create_topics(settings.kafka)
     app, topics = create_app(settings)
     registry = CollectorRegistry()
-    worker = build_worker(settings, app, topics, registry)
+    worker = build_worker(settings, app, topics, registry, load_classifier=lambda: classifier)
     register_agents(app, topics, worker, settings)
     if settings.metrics.port:
         serve(registry, worker.health, settings.metrics.host, settings.metrics.port)

@@ -35,3 +35,16 @@ def test_probes_follow_the_worker_state():
         assert httpx.get(f"{base}/nope").status_code == 404
     finally:
         server.shutdown()
+
+
+def test_readiness_follows_the_broker_and_liveness_does_not():
+    health = Health(stale_s=30, broker_stale_s=15, model_loaded=True, assigned_partitions=2)
+    assert health.ready()[0]
+    health.broker_failed("no answer from Kafka at k:9092 (KafkaConnectionError)")
+    assert health.ready()[0]  # one failed call is not an outage yet
+    health.broker_seen -= 20  # 20 s without an answer
+    ready, detail = health.ready()
+    assert not ready and detail["broker_problem"].startswith("no answer from Kafka")
+    assert health.alive()[0]  # restarting the worker would not bring the broker back
+    health.broker_answered()
+    assert health.ready() == (True, {**health.ready()[1], "broker_problem": None})

@@ -37,3 +37,17 @@ def test_an_unreachable_broker_is_one_line_saying_what_to_check():
     error = unreachable(KafkaSettings(bootstrap_servers="k:9"), OSError("refused"), "write x")
     assert str(error).startswith("cannot reach Kafka at k:9 to write x (OSError: refused)")
     assert "FINSENTRY_KAFKA__BOOTSTRAP_SERVERS" in str(error) and "\n" not in str(error)
+
+
+def test_a_security_protocol_mismatch_is_named_as_a_possible_cause():
+    kafka = KafkaSettings(security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN")
+    try:
+        try:
+            raise OSError("connection reset")
+        except OSError as inner:
+            raise ConnectionError("no broker answered") from inner
+    except ConnectionError as exc:
+        message = str(unreachable(kafka, exc))
+    assert "caused by OSError: connection reset" in message
+    assert "uses SASL_PLAINTEXT with SASL PLAIN" in message
+    assert "FINSENTRY_KAFKA__SECURITY_PROTOCOL" in message

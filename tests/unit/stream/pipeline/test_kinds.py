@@ -67,3 +67,16 @@ def test_every_kind_redacts_what_a_dead_letter_echoes():
     for kind in KINDS.values():
         echoed = kind.redact(raw, b"k").decode()
         assert "00123456789" not in echoed and "4111111111111111" not in echoed
+
+
+def test_required_fields_are_what_the_parsers_require():
+    for kind, record in (
+        (NEWS, {"id": "n", "published_at": NOW.isoformat(), "source": "w", "headline": "h"}),
+        (TRANSACTION, {"id": "t", "ts": NOW.isoformat(), "account": "A1", "counterparty": "c",
+                       "amount": "1", "currency": "USD", "country": "US", "channel": "ach"}),
+    ):  # fmt: skip
+        assert set(kind.required_fields) == set(record)
+        assert not isinstance(kind.parse(orjson.dumps(record), CTX), Rejected)
+        for name in kind.required_fields:
+            less = {k: v for k, v in record.items() if k != name}
+            assert isinstance(kind.parse(orjson.dumps(less), CTX), Rejected), name

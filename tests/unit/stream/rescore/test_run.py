@@ -175,3 +175,42 @@ def test_cli_exit_codes(news_jsonl, tmp_path, monkeypatch):
     )  # fmt: skip
     assert unreachable.exit_code == 2
     assert "cannot reach Kafka at 127.0.0.1:1" in unreachable.output
+
+
+def test_unreadable_inputs_are_one_line_errors(settings, tmp_path, shipped_classifier, news_jsonl):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(pa.table({"id": ["a"] * 50, "headline": ["h"] * 50}), whole)
+    truncated = tmp_path / "cut.parquet"
+    truncated.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(InputError, match=r"cut\.parquet is not a readable Parquet file"):
+        run_rescore(settings, RescoreJob(inputs=(str(truncated),), out=str(tmp_path / "o.jsonl")),
+                    classifier=shipped_classifier)  # fmt: skip
+    no_text = tmp_path / "no-text.csv"
+    no_text.write_text("id,published_at,source,title\nx,2026-11-22T10:00:00Z,w,Hello\n")
+    with pytest.raises(InputError, match=r"no column 'headline'.*--kind"):
+        run_rescore(settings, RescoreJob(inputs=(str(no_text),), out=str(tmp_path / "p.jsonl")),
+                    classifier=shipped_classifier)  # fmt: skip
+    runner = CliRunner()
+    result = runner.invoke(finsentry, ["rescore", str(truncated), "-o", str(tmp_path / "q.jsonl")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_model_file_that_does_not_load_is_one_line(tmp_path):
+    import shutil
+
+    from models.serving.manifest import Manifest, sha256_file
+    from models.serving.runtime import shipped_model_dir
+
+    broken = tmp_path / "model"
+    shutil.copytree(shipped_model_dir(), broken)
+    encoder = broken / "encoder.int8.onnx"
+    encoder.write_bytes(b"not an onnx graph")
+    manifest = Manifest.load(broken)  # the hashes say it is fine: only loading tells
+    manifest.files["encoder.int8.onnx"]["sha256"] = sha256_file(encoder)
+    manifest.write()
+    result = CliRunner().invoke(finsentry, ["score", "--model-dir", str(broken), "hello"])
+    assert result.exit_code == 2, result.output
+    assert "does not load" in result.output and "Traceback" not in result.output

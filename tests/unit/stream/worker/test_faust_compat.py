@@ -16,6 +16,7 @@ from stream.worker.faust_compat import (
     PINNED_FAUST,
     Consumer,
     aiokafka_producer,
+    broker_metadata,
     check_faust_version,
     committed_offsets,
 )
@@ -123,3 +124,27 @@ def test_committed_offsets_and_the_aiokafka_producer_are_read_through_one_door()
     inner = object()
     app = type("App", (), {"producer": type("P", (), {"_ensure_producer": lambda self: inner})()})
     assert aiokafka_producer(app()) is inner
+
+
+def test_broker_metadata_asks_through_the_producer_and_gives_up_in_time() -> None:
+    class Metadata:
+        def brokers(self) -> set[int]:
+            return {1, 2}
+
+    class Client:
+        def __init__(self, delay: float) -> None:
+            self.delay = delay
+
+        async def fetch_all_metadata(self) -> Metadata:
+            await asyncio.sleep(self.delay)
+            return Metadata()
+
+    def app(delay: float) -> Any:
+        producer = type("P", (), {"client": Client(delay)})()
+        return type(
+            "A", (), {"producer": type("F", (), {"_ensure_producer": lambda s: producer})()}
+        )()
+
+    assert asyncio.run(broker_metadata(app(0), 1.0)) == 2
+    with pytest.raises(TimeoutError):
+        asyncio.run(broker_metadata(app(5), 0.05))

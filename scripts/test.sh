@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-bash scripts/install-monitoring.sh   # real Prometheus / Alertmanager for their tests
+bash scripts/install-test-tools.sh   # real Prometheus, Alertmanager and tmux for their tests
 .venv/bin/ruff check stream models exporters tests
 .venv/bin/ruff format --check stream models exporters tests
 .venv/bin/mypy

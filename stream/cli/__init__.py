@@ -11,7 +11,7 @@ bench.py    bench model | stream | rescore
 
 from __future__ import annotations
 
-from stream.cli import bench, data, model, rescore, worker  # noqa: F401 - they add commands
+from stream.cli import bench, data, model, rescore, top, worker  # noqa: F401 - they add commands
 from stream.cli.root import app
 
 __all__ = ["app", "main"]

@@ -110,6 +110,9 @@ def rescore_cmd(
         Path | None, typer.Option(help="write windows and alerts to this directory")
     ] = None,
     backtest_format: Annotated[Literal["csv", "parquet"], typer.Option()] = "csv",
+    plot: Annotated[
+        bool, typer.Option(help="with --backtest: a PNG per subject that alerted (DIR/plots/)")
+    ] = False,
     restart: Annotated[bool, typer.Option(help="ignore an existing checkpoint")] = False,
     allow_errors: Annotated[bool, typer.Option(help="exit 0 even when rows were rejected")] = False,
 ) -> None:
@@ -131,6 +134,7 @@ def rescore_cmd(
         compare_variant=compare_variant,
         backtest=backtest,
         backtest_format=backtest_format,
+        plot=plot,
         restart=restart,
     )
     columns = (

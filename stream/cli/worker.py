@@ -29,15 +29,37 @@ def worker_cmd(ctx: typer.Context) -> None:
 def demo_cmd(
     ctx: typer.Context,
     minutes: Annotated[int, typer.Option(help="length of the sample feed (event time)")] = 45,
+    speed: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="minutes of event time per minute: the default plays the story in about three "
+            "minutes; 0 sends everything at once",
+        ),
+    ] = 15.0,
+    loop: Annotated[
+        bool, typer.Option(help="keep feeding fresh, event-time-shifted feeds (until Ctrl-C)")
+    ] = False,
     exit_after: Annotated[
         float | None,
         typer.Option(help="stop by itself after this many seconds (default: run until Ctrl-C)"),
     ] = None,
+    dashboard: Annotated[
+        bool | None,
+        typer.Option(
+            "--dashboard/--no-dashboard",
+            help="the live dashboard (default: on an interactive terminal; else alert lines)",
+        ),
+    ] = None,
+    prometheus: Annotated[
+        bool, typer.Option(help="also start a real Prometheus with the repository's rules")
+    ] = False,
 ) -> None:
-    """Embedded broker + worker + sample feed with an injected surge: alerts really fire."""
-    from stream.demo.run import run_demo
+    """Embedded broker + worker + the sample feed replayed in accelerated time: alerts fire."""
+    from stream.demo.run import DemoOptions, run_demo
 
-    sys.exit(run_demo(ctx.obj, minutes=minutes, exit_after=exit_after, console=console))
+    options = DemoOptions(minutes, speed, loop, exit_after, dashboard, prometheus)
+    sys.exit(run_demo(ctx.obj, options, console=console))
 
 
 @app.command("dashboards")

@@ -37,7 +37,15 @@ from stream.rescore.checkpoint import Checkpoint, fingerprint
 from stream.rescore.compare import Comparison
 from stream.rescore.kafka_range import parse_bound, read_range, resolve_range
 from stream.rescore.sinks import RowSink, open_sink
-from stream.rescore.sources import Chunk, FilePosition, expand_inputs, file_format, read_files
+from stream.rescore.sources import (
+    Chunk,
+    FilePosition,
+    columns_of,
+    expand_inputs,
+    file_format,
+    open_parquet,
+    read_files,
+)
 from stream.settings import Settings
 
 __all__ = ["RescoreJob", "Summary", "run_rescore"]
@@ -62,6 +70,7 @@ class RescoreJob:
     compare_variant: str | None = None
     backtest: Path | None = None  # directory for windows + alerts
     backtest_format: Literal["csv", "parquet"] = "csv"
+    plot: bool = False  # a PNG per subject that alerted, in backtest/plots/
     restart: bool = False
 
     def stem(self) -> Path:
@@ -83,6 +92,7 @@ class Summary:
     resumed: bool = False
     already_complete: bool = False
     comparison: dict[str, Any] | None = None
+    charts: int = 0
 
     @property
     def records_per_s(self) -> float:
@@ -180,14 +190,26 @@ def _kind_of_topic(settings: Settings, topic: str | None) -> str:
     return next((k.name for k in KINDS.values() if names[k.input_role] == topic), "news")
 
 
+def _check_columns(path: Path, forced: str | None, required: tuple[str, ...]) -> None:
+    """A CSV or Parquet input without a column every record needs is refused up front
+    (instead of every row being rejected)."""
+    columns = columns_of(path, forced)
+    missing = [name for name in required if columns is not None and name not in columns]
+    if missing:
+        msg = (
+            f"{path} has no column {', '.join(repr(m) for m in missing)} (it has "
+            f"{', '.join(columns or []) or 'none'}): these records need {', '.join(required)}; "
+            "rename the columns or pass --kind"
+        )
+        raise InputError(msg)
+
+
 def _estimate_rows(paths: list[Path], forced: str | None) -> int:
     total = 0
     for path in paths:
         fmt = file_format(path, forced)
         if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            total += pq.ParquetFile(path).metadata.num_rows
+            total += open_parquet(path).metadata.num_rows
             continue
         with path.open("rb") as fh:
             lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
@@ -213,6 +235,11 @@ def run_rescore(
     if not paths and not job.topic:
         msg = "nothing to re-score: give input files or --topic"
         raise InputError(msg)
+    if job.plot and job.backtest is None:
+        msg = "--plot draws the backtest: add --backtest DIR"
+        raise InputError(msg)
+    for path in paths:
+        _check_columns(path, job.input_format, run.kind.required_fields)
     if job.compare is not None:
         run.other = other or Classifier.load(
             job.compare,
@@ -288,6 +315,13 @@ def run_rescore(
         for sink in run.sinks.values():
             sink.close()
     _fill(summary, dict(counts))
+    if job.plot and run.backtest is not None and point.complete and job.backtest is not None:
+        from stream.rescore.plots import plot_backtest
+
+        summary.charts = len(
+            plot_backtest(job.backtest, job.backtest_format, run.backtest.step.rules)
+        )
+        summary.outputs["plots"] = str(job.backtest / "plots")
     summary.seconds = time.perf_counter() - started
     if run.comparison is not None:
         summary.comparison = run.comparison.report()

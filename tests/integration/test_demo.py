@@ -13,10 +13,10 @@ from stream.kafka.broker import free_port
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
-def test_the_demo_prints_the_injected_alerts_and_stops_cleanly():
+def test_the_demo_all_at_once_prints_the_injected_alerts_and_stops_cleanly():
     env = {**os.environ, "FINSENTRY_METRICS__PORT": str(free_port()), "COLUMNS": "200"}
     done = subprocess.run(
-        [sys.executable, "-m", "stream", "demo", "--exit-after", "50"],
+        [sys.executable, "-m", "stream", "demo", "--speed", "0", "--exit-after", "50"],
         env=env,
         capture_output=True,
         text=True,

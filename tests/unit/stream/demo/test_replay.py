@@ -1,0 +1,68 @@
+"""The paced replay: event-time order, ``speed`` minutes per minute, fresh feeds in a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import orjson
+
+from stream.demo.replay import Replay, _send_round, feed_records
+from stream.demo.sample import sample_feed
+from stream.pipeline.subjects import Watchlist
+from stream.settings import KafkaSettings, Settings
+
+KAFKA = KafkaSettings()
+WATCH = Watchlist.load(Settings().alerts.watchlist_file)
+
+
+class FakeProducer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[float, str, bytes | None, bytes]] = []
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None) -> asyncio.Future:
+        self.sent.append((time.monotonic(), topic, key, value))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+def test_every_record_goes_once_in_event_time_order_keyed_by_subject():
+    feed = sample_feed(minutes=5, seed=2)
+    records = feed_records(feed, KAFKA, WATCH)
+    assert len(records) == len(feed.news) + len(feed.transactions) + 5  # + malformed
+    times = [r.event_time for r in records]
+    assert times == sorted(times)
+    news = [r for r in records if r.topic == KAFKA.topics.news and r.key]
+    assert all(orjson.loads(r.value)["id"] for r in news)
+    assert {r.key for r in news} <= {t.encode() for t in WATCH.tickers}
+
+
+def test_the_replay_keeps_pace_with_event_time_and_stops_when_told():
+    feed = sample_feed(minutes=2, seed=3)
+    records = feed_records(feed, KAFKA, WATCH)
+    span = records[-1].event_time - records[0].event_time
+    producer, state, stop = FakeProducer(), Replay(), threading.Event()
+    speed = span / 1.0  # the whole feed in about a second
+    started = time.monotonic()
+    asyncio.run(_send_round(producer, records, speed, stop, state))
+    took = time.monotonic() - started
+    assert 0.8 < took < 3.0 and state.sent == len(records)
+    # halfway through the event time, about halfway through the wall time
+    middle = records[len(records) // 2]
+    sent_at = producer.sent[len(records) // 2][0] - started
+    assert abs(sent_at - (middle.event_time - records[0].event_time) / speed) < 0.3
+
+    stop.set()
+    again = FakeProducer()
+    asyncio.run(_send_round(again, records, speed, stop, Replay()))
+    assert again.sent == []
+
+
+def test_speed_zero_sends_everything_at_once():
+    records = feed_records(sample_feed(minutes=3, seed=4), KAFKA, WATCH)
+    producer = FakeProducer()
+    started = time.monotonic()
+    asyncio.run(_send_round(producer, records, 0, threading.Event(), Replay()))
+    assert len(producer.sent) == len(records) and time.monotonic() - started < 1.0

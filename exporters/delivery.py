@@ -1,10 +1,14 @@
 """Alert delivery with httpx: Alertmanager's v2 API and a generic JSON webhook.
 
-``AlertSender.submit()`` never blocks and never raises: alerts go to a bounded queue (the
-oldest is dropped, and counted, when it is full) and a background task pushes each to every
-receiver with a timeout and retries with exponential backoff. Firing alerts are re-pushed to
-Alertmanager every ``resend_s`` (it resolves alerts it stops hearing about). Outcomes are
-counted per receiver; URLs are logged without credentials and tokens never appear.
+The worker delivers durably: it reads the alerts topic as its outbox (``stream.worker.
+alert_outbox``) and calls ``deliver_until_accepted`` for each alert, which retries every
+receiver that has not accepted it, with backoff, until it does or the alert is older than the
+maximum age; only then is the alert's offset committed, so an outage of any length up to that
+age delays alerts but loses none. ``submit()`` / ``run()`` / ``drain()`` are the in-memory path
+(a bounded queue, ``max_attempts`` per receiver) for callers without a topic. Firing alerts are
+re-pushed to Alertmanager every ``resend_s`` (it resolves alerts it stops hearing about).
+Outcomes are counted per receiver (ok, retried, failed, dropped, expired); URLs are logged
+without credentials and tokens never appear.
 """
 
 from __future__ import annotations
@@ -103,11 +107,7 @@ class AlertSender:
         """Queue an alert wire record for delivery; returns at once."""
         if not self.enabled:
             return
-        key = (alert["rule"], alert["topic"])
-        if alert["state"] == "firing":
-            self._firing[key] = alert
-        else:
-            self._firing.pop(key, None)
+        self.note(alert)
         while True:
             try:
                 self._queue.put_nowait(alert)
@@ -161,21 +161,101 @@ class AlertSender:
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
         return alert, headers
 
+    def note(self, alert: dict[str, Any]) -> None:
+        """Keep firing alerts for Alertmanager's periodic re-send (resolved ones drop out)."""
+        key = (alert["rule"], alert["topic"])
+        if alert["state"] == "firing":
+            self._firing[key] = alert
+        else:
+            self._firing.pop(key, None)
+
+    async def deliver_until_accepted(
+        self,
+        client: httpx.AsyncClient,
+        alert: dict[str, Any],
+        produced_at: float,
+        max_age_s: float,
+    ) -> bool:
+        """Push ``alert`` to every receiver, retrying each one that has not accepted it with
+        backoff (to 30 s) until it does — or until the alert is older than ``max_age_s``
+        (counted ``expired``; False). After ``max_attempts`` failures in a row the receiver is
+        counted ``failed`` once and logged; the retries go on."""
+        pending = list(self.receivers)
+        delay, attempts = self._backoff, 0
+        while pending:
+            for receiver in list(pending):
+                ok, why = await self._attempt(client, receiver, alert)
+                if ok:
+                    self.metrics.deliveries.labels(receiver, "ok").inc()
+                    pending.remove(receiver)
+                elif attempts == 0:
+                    log.warning(
+                        "pushing alert %s to %s (%s) failed: %s; retrying with backoff",
+                        alert.get("alert_id"),
+                        receiver,
+                        safe_url(self.receivers[receiver]),
+                        why,
+                    )
+            if not pending:
+                return True
+            attempts += 1
+            for receiver in pending:
+                self.metrics.deliveries.labels(receiver, "retried").inc()
+                if attempts == self._attempts:
+                    self.metrics.deliveries.labels(receiver, "failed").inc()
+                    log.error(
+                        "pushing alert %s to %s (%s) failed %d times; retrying until it is "
+                        "accepted or older than %.0f s: check that the receiver is up",
+                        alert.get("alert_id"),
+                        receiver,
+                        safe_url(self.receivers[receiver]),
+                        attempts,
+                        max_age_s,
+                    )
+            if time.time() - produced_at + delay > max_age_s:
+                for receiver in pending:
+                    self.metrics.deliveries.labels(receiver, "expired").inc()
+                log.error(
+                    "alert %s was not accepted by %s within its maximum age (%.0f s): dropped",
+                    alert.get("alert_id"),
+                    ", ".join(pending),
+                    max_age_s,
+                )
+                return False
+            await self._sleep(delay)
+            delay = min(delay * 2, 30.0)
+        return True
+
+    async def resend_firing(self, client: httpx.AsyncClient) -> None:
+        """Re-push the firing alerts to Alertmanager every ``resend_s`` (it resolves alerts
+        it stops hearing about)."""
+        await self._maybe_resend(client)
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeout, transport=self._transport)
+
+    async def _attempt(
+        self, client: httpx.AsyncClient, receiver: str, alert: dict[str, Any]
+    ) -> tuple[bool, str]:
+        """One push; (accepted, why not)."""
+        url = self.receivers[receiver]
+        body, headers = self._request(receiver, alert)
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, json=body, headers=headers)
+            ok, why = response.status_code < 300, f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            ok, why = False, type(exc).__name__
+        self.metrics.delivery_seconds.labels(receiver).observe(time.perf_counter() - started)
+        return ok, why
+
     async def _deliver(
         self, client: httpx.AsyncClient, receiver: str, alert: dict[str, Any]
     ) -> bool:
         url = self.receivers[receiver]
-        body, headers = self._request(receiver, alert)
         delay = self._backoff
         for attempt in range(1, self._attempts + 1):
-            started = time.perf_counter()
-            try:
-                response = await client.post(url, json=body, headers=headers)
-                ok = response.status_code < 300
-                why = f"HTTP {response.status_code}"
-            except httpx.HTTPError as exc:
-                ok, why = False, type(exc).__name__
-            self.metrics.delivery_seconds.labels(receiver).observe(time.perf_counter() - started)
+            ok, why = await self._attempt(client, receiver, alert)
             if ok:
                 self.metrics.deliveries.labels(receiver, "ok").inc()
                 return True

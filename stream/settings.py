@@ -141,10 +141,18 @@ class DeliverySettings(BaseModel):
     webhook_url: str | None = Field(None, description="generic JSON webhook (POST)")
     webhook_token: SecretStr | None = Field(None, description="sent as a Bearer token")
     timeout_s: float = Field(5.0, gt=0)
-    max_attempts: int = Field(5, ge=1, description="tries per alert and receiver")
+    max_attempts: int = Field(
+        5, ge=1, description="failed tries after which a receiver is counted failed and logged"
+    )
     backoff_s: float = Field(0.5, gt=0, description="first retry delay; doubles, max 30 s")
     queue_size: int = Field(1000, ge=1, description="pending alerts; the oldest drop when full")
     resend_s: float = Field(60.0, gt=0, description="re-push firing alerts to Alertmanager")
+    max_age_s: float = Field(
+        86_400.0,
+        gt=0,
+        description="the worker retries an alert until every receiver accepted it or it is "
+        "this old (then it is dropped, counted as expired)",
+    )
 
 
 class Settings(BaseSettings):

@@ -133,6 +133,7 @@ def replay(
                     minutes=minutes,
                     seed=7 + state.rounds,
                     end=(end + timedelta(minutes=minutes)).replace(microsecond=0),
+                    id_prefix=f"r{state.rounds}-",
                 )
         finally:
             await producer.stop()

@@ -106,7 +106,10 @@ def sample_feed(
     tx_per_min: int = 30,
     surge_at: int = 34,
     surge_len: int = 3,
+    id_prefix: str = "",
 ) -> SampleFeed:
+    """``minutes`` of news and transactions ending at ``end``; ``id_prefix`` starts every id
+    (the demo's loop gives each round its own ids)."""
     rng = random.Random(seed)
     end = end or datetime.now(UTC).replace(microsecond=0)
     start = end - timedelta(minutes=minutes)
@@ -119,7 +122,7 @@ def sample_feed(
             pool = _NEUTRAL if roll < 0.6 else _POSITIVE if roll < 0.85 else _NEGATIVE
             news.append(
                 _news(
-                    f"n{minute:03d}-{i:03d}",
+                    f"{id_prefix}n{minute:03d}-{i:03d}",
                     base + timedelta(seconds=rng.randrange(60)),
                     ticker,
                     rng.choice(pool),
@@ -130,7 +133,7 @@ def sample_feed(
             for i in range(15):
                 news.append(
                     _news(
-                        f"surge{minute:03d}-{i:02d}",
+                        f"{id_prefix}surge{minute:03d}-{i:02d}",
                         base + timedelta(seconds=2 * i + 1),
                         surge_ticker,
                         rng.choice(_SURGE),
@@ -140,14 +143,16 @@ def sample_feed(
         for i in range(tx_per_min):
             txs.append(
                 _ordinary_tx(
-                    f"t{minute:03d}-{i:03d}", base + timedelta(seconds=rng.randrange(60)), rng
+                    f"{id_prefix}t{minute:03d}-{i:03d}",
+                    base + timedelta(seconds=rng.randrange(60)),
+                    rng,
                 )
             )
         if surge_at - 4 <= minute < surge_at - 4 + surge_len:
             for i in range(10):
                 txs.append(
                     {
-                        "id": f"risky{minute:03d}-{i:02d}",
+                        "id": f"{id_prefix}risky{minute:03d}-{i:02d}",
                         "ts": (base + timedelta(seconds=3 * i)).isoformat(),
                         "account": f"GB{rng.randrange(10**15, 10**16)}",
                         "counterparty": "QuickCoin Exchange",

@@ -62,14 +62,12 @@ def client_kwargs(kafka: KafkaSettings) -> dict[str, Any]:
 
 
 def make_consumer(kafka: KafkaSettings, *topics: str, **options: Any) -> Any:
-    """An aiokafka consumer outside any group, reading from the earliest offset unless
-    ``options`` say otherwise."""
+    """An aiokafka consumer — outside any group, from the earliest offset, committing nothing
+    by itself — unless ``options`` say otherwise (``group_id=...``)."""
     from aiokafka import AIOKafkaConsumer
 
-    options = {"auto_offset_reset": "earliest", **options}
-    return AIOKafkaConsumer(
-        *topics, **client_kwargs(kafka), group_id=None, enable_auto_commit=False, **options
-    )
+    defaults = {"group_id": None, "auto_offset_reset": "earliest", "enable_auto_commit": False}
+    return AIOKafkaConsumer(*topics, **client_kwargs(kafka), **{**defaults, **options})
 
 
 def make_producer(kafka: KafkaSettings, **options: Any) -> Any:

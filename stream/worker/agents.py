@@ -75,4 +75,4 @@ def register_agents(app: Any, topics: AppTopics, worker: Worker, settings: Setti
 
     @app.task
     async def deliver_alerts() -> None:
-        await worker.sender.run()
+        await worker.outbox.run()

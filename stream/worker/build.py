@@ -25,6 +25,7 @@ from stream.kafka.changelog import read_changelog_partition
 from stream.pipeline.batch import BatchContext, WindowStep
 from stream.pipeline.kinds import KINDS
 from stream.settings import Settings
+from stream.worker.alert_outbox import AlertOutbox
 from stream.worker.app import AppTopics
 from stream.worker.inflight import InFlight
 from stream.worker.inputs import InputHandler, OutputTopics, Prepared
@@ -43,6 +44,7 @@ class Worker:
     metrics: Metrics
     health: Health
     sender: AlertSender
+    outbox: AlertOutbox  # alert delivery, reading the alerts topic
     model: LazyClassifier
     inputs: dict[str, InputHandler]  # record kind -> its handler
     flights: dict[str, InFlight[Prepared]]  # record kind -> its pipeline
@@ -135,7 +137,6 @@ def build_worker(
         WindowTopics(table.changelog_topic.get_topic_name(), names["alerts"]),
         metrics,
         labels,
-        sender.submit,
     )
     roles = {name: role for role, name in names.items()}
     register_consumer_lag(registry, lambda: lag_samples(app.consumer, roles))
@@ -146,6 +147,7 @@ def build_worker(
         metrics,
         health,
         sender,
+        AlertOutbox(settings, sender),
         model,
         inputs,
         flights,

@@ -3,8 +3,9 @@
 ``WindowsHandler.handle`` decodes a batch of contributions messages, applies each subject
 key's contributions with the shared window step (``stream.pipeline.batch.WindowStep``: windows
 and alert rules), keeps the key's new state in the table and writes it to the changelog with
-its applied source offsets in one write, publishes the alert transitions and hands them to the
-alert sender; every write is acknowledged before the batch's offsets can be committed.
+its applied source offsets in one write, and publishes the alert transitions to the alerts
+topic (the outbox that alert delivery reads, ``stream.worker.alert_outbox``); every write is
+acknowledged before the batch's offsets can be committed.
 """
 
 from __future__ import annotations
@@ -66,7 +67,6 @@ class WindowsHandler:
         topics: WindowTopics,
         metrics: Metrics,
         labels: SubjectLabels,
-        submit_alert: Callable[[dict[str, Any]], None],
     ) -> None:
         self._step = step
         self._table = table
@@ -75,7 +75,6 @@ class WindowsHandler:
         self._topics = topics
         self._metrics = metrics
         self._labels = labels
-        self._submit_alert = submit_alert
 
     async def handle(self, messages: Sequence[tuple[int, bytes]]) -> None:
         """Apply ``(contributions partition, message value)`` pairs; returns once every write
@@ -127,5 +126,4 @@ class WindowsHandler:
             log.info("alert %s %s on %s (value %.3f)", alert.rule, alert.state, key, alert.value)
             wire = alert.to_wire()
             pending.append(await self._sender.send(self._topics.alerts, kb, orjson.dumps(wire)))
-            self._submit_alert(wire)
         return pending

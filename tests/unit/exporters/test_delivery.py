@@ -87,3 +87,44 @@ def test_alertmanager_payload(alert_wire):
     resolved = alertmanager_payload({**alert_wire, "state": "resolved"}, 180)
     assert resolved["endsAt"] < payload["endsAt"]
     assert safe_url("https://u:p@h:8443/a/b?token=x#f") == "https://h:8443/a/b"
+
+
+def test_durable_delivery_retries_only_the_receiver_that_refused_until_it_accepts(alert_wire):
+    import time
+
+    calls: dict[str, int] = {"alertmanager": 0, "webhook": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        receiver = "webhook" if request.url.host == "hooks.example" else "alertmanager"
+        calls[receiver] += 1
+        return httpx.Response(500 if receiver == "webhook" and calls[receiver] < 8 else 200)
+
+    sender, metrics, sleeps = _sender(
+        handler,
+        alertmanager_url="http://am.example:9093",
+        webhook_url="https://hooks.example/x",
+        max_attempts=3,
+    )
+
+    async def main() -> bool:
+        async with sender.client() as client:
+            return await sender.deliver_until_accepted(client, alert_wire, time.time(), 3600)
+
+    assert asyncio.run(main()) is True
+    assert calls == {"alertmanager": 1, "webhook": 8}  # no duplicate to the one that accepted
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0]  # beyond max_attempts: still trying
+    assert _count(metrics, "webhook", "failed") == 1  # counted once, at the third failure
+    assert _count(metrics, "webhook", "ok") == 1 and _count(metrics, "alertmanager", "ok") == 1
+
+
+def test_an_alert_older_than_its_maximum_age_is_dropped_and_counted(alert_wire):
+    import time
+
+    sender, metrics, _ = _sender(lambda r: httpx.Response(503), webhook_url="https://h.example/")
+
+    async def main() -> bool:
+        async with sender.client() as client:
+            return await sender.deliver_until_accepted(client, alert_wire, time.time() - 100, 60)
+
+    assert asyncio.run(main()) is False
+    assert _count(metrics, "webhook", "expired") == 1

@@ -66,3 +66,37 @@ def test_speed_zero_sends_everything_at_once():
     started = time.monotonic()
     asyncio.run(_send_round(producer, records, 0, threading.Event(), Replay()))
     assert len(producer.sent) == len(records) and time.monotonic() - started < 1.0
+
+
+def test_a_looping_replay_continues_event_time_where_the_last_feed_ended(monkeypatch):
+    from stream.demo import replay as replay_module
+
+    class Producer(FakeProducer):
+        async def start(self) -> None: ...
+
+        async def stop(self) -> None: ...
+
+    producer, stop, state = Producer(), threading.Event(), Replay()
+    monkeypatch.setattr(replay_module, "make_producer", lambda kafka, **kw: producer)
+    original = replay_module._send_round
+
+    async def counted(*args, **kwargs):
+        await original(*args, **kwargs)
+        if state.rounds >= 1:  # this is the second round: stop after it
+            stop.set()
+
+    monkeypatch.setattr(replay_module, "_send_round", counted)
+    first = sample_feed(minutes=3, seed=5)
+    replay_module.replay(KAFKA, WATCH, first, minutes=3, speed=0, loop=True, stop=stop, state=state)
+    assert state.rounds == 2 and state.done
+    news = [
+        orjson.loads(v)
+        for _, topic, _, v in producer.sent
+        if topic == KAFKA.topics.news and v.startswith(b'{"id"')  # not the malformed ones
+    ]
+    stamps = [n["published_at"] for n in news if isinstance(n, dict) and "published_at" in n]
+    first_end = max(r["published_at"] for r in first.news)
+    second = [s for s in stamps if s > first_end]
+    assert second and len(second) >= len(first.news) // 2  # a fresh feed, later in event time
+    ids = [n["id"] for n in news if not n["id"].startswith("x")]  # x1, x2: malformed, reused
+    assert len(set(ids)) == len(ids) and any(i.startswith("r1-") for i in ids)  # fresh ids

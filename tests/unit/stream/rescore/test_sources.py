@@ -1,22 +1,10 @@
-"""Range bounds and CSV rows, without a broker or a model."""
+"""File inputs: CSV rows as records, JSONL resume positions (no broker, no model)."""
 
 from __future__ import annotations
 
 import orjson
-import pytest
 
-from stream.errors import InputError
-from stream.rescore.kafka_range import parse_bound
 from stream.rescore.sources import FilePosition, csv_row_payload, read_files
-
-
-def test_bounds():
-    assert parse_bound("earliest").kind == "earliest"
-    assert parse_bound("1200").offset == 1200
-    assert parse_bound("0:10, 3:50").offsets == ((0, 10), (3, 50))
-    assert parse_bound("2026-11-20T09:00Z").time_ms == 1_795_165_200_000
-    with pytest.raises(InputError, match="ISO time"):
-        parse_bound("yesterday")
 
 
 def test_csv_rows_become_parser_records():

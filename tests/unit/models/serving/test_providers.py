@@ -1,0 +1,27 @@
+"""Where the encoder runs: the CPU when asked (or when CUDA does not load), and bad graphs named."""
+
+from __future__ import annotations
+
+import pytest
+from onnxruntime import SessionOptions
+
+from models.errors import ModelIntegrityError
+from models.serving.manifest import Manifest
+from models.serving.providers import choose_session, gpu_usable, open_session
+from models.serving.runtime import shipped_model_dir
+
+
+def test_the_cpu_serves_int8_and_says_why():
+    manifest = Manifest.load(shipped_model_dir())
+    choice = choose_session(manifest, provider="cpu", threads=1)
+    assert (choice.variant, choice.provider) == ("int8", "CPUExecutionProvider")
+    assert "CPU provider was asked for" in choice.reason
+    usable, why = gpu_usable(manifest, 1)
+    assert isinstance(usable, bool) and why  # on this machine: no GPU, said in words
+
+
+def test_a_graph_that_does_not_load_is_a_model_integrity_error(tmp_path):
+    bad = tmp_path / "encoder.onnx"
+    bad.write_bytes(b"\x00not a graph")
+    with pytest.raises(ModelIntegrityError, match=r"encoder\.onnx does not load"):
+        open_session(bad, SessionOptions(), ["CPUExecutionProvider"])

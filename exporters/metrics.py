@@ -62,6 +62,7 @@ class Metrics:
     last_record: Gauge
     duplicates: Counter
     late: Counter
+    keys_evicted: Counter
     topic_records: Counter
     subjects_dropped: Counter
     batch_size: Histogram
@@ -117,6 +118,12 @@ class Metrics:
             late=Counter(
                 f"{p}_window_late_records",
                 "Records older than the window retention (counted, not windowed)",
+                registry=r,
+            ),
+            keys_evicted=Counter(
+                f"{p}_window_keys_evicted",
+                "Subject keys dropped from window state once silent for longer than the "
+                "retention (in their partition's event time)",
                 registry=r,
             ),
             topic_records=Counter(

@@ -42,9 +42,13 @@ async def read_changelog_partition(
         while time.monotonic() < deadline:
             batch = await consumer.getmany(tp, timeout_ms=300, max_records=10_000)
             for message in batch.get(tp, []):
-                if message.key is not None and message.value is not None:
+                if message.key is None:
+                    continue
+                if message.value is None:  # a tombstone: the key was evicted
+                    into.pop(message.key, None)
+                else:
                     into[message.key] = message.value
-                    read += 1
+                read += 1
             highwater = consumer.highwater(tp)
             if highwater is not None and await consumer.position(tp) >= highwater:
                 break

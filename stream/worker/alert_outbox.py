@@ -47,6 +47,9 @@ class AlertOutbox:
                 group_id=self._group,
                 session_timeout_ms=int(self._kafka.session_timeout_s * 1000),
                 heartbeat_interval_ms=int(self._kafka.heartbeat_interval_s * 1000),
+                # an outage keeps one alert in its retries for as long as it lasts: the group
+                # must not take the partition away meanwhile (the alert would be pushed twice)
+                max_poll_interval_ms=int((self._max_age_s + 600) * 1000),
             )
             try:
                 await consumer.start()

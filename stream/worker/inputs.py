@@ -69,7 +69,7 @@ class Sender(Protocol):
     """What the handlers send through (``stream.worker.outbox.Outbox``)."""
 
     async def send(
-        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
     ) -> Any: ...
 
     async def send_keyed(self, topic: str, records: Sequence[tuple[bytes, bytes]]) -> list[Any]: ...

@@ -29,9 +29,10 @@ class Outbox:
         self._partitioner = DefaultPartitioner()
 
     async def send(
-        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
     ) -> Any:
-        """One record (``partition`` None: by key, as Kafka clients do)."""
+        """One record (``partition`` None: by key, as Kafka clients do; ``value`` None: a
+        tombstone, which a compacted topic deletes the key for)."""
         return await self._app.producer.send(topic, key, value, partition, None, None)
 
     async def send_keyed(self, topic: str, records: Sequence[tuple[bytes, bytes]]) -> list[Any]:

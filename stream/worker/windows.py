@@ -11,7 +11,9 @@ acknowledged before the batch's offsets can be committed.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +53,42 @@ class ChangelogSync:
         self._synced.add(partition)
 
 
+class Dormancy:
+    """Which subject keys fell silent: per windows partition, the newest event time seen, and
+    a heap of each key's newest event time. A key whose newest record is older than the
+    partition's newest by more than the retention holds no pane any rule or gauge can read:
+    it is evicted (with a tombstone), so an account seen once does not stay in state forever.
+    """
+
+    def __init__(self, retention_s: float) -> None:
+        self._retention = retention_s
+        self._newest: dict[int, float] = {}
+        self._heaps: dict[int, list[tuple[float, bytes]]] = defaultdict(list)
+        self._latest: dict[bytes, float] = {}
+
+    def touched(self, partition: int, key: bytes, max_ts: float) -> None:
+        if self._latest.get(key) == max_ts:
+            return
+        self._latest[key] = max_ts
+        heapq.heappush(self._heaps[partition], (max_ts, key))
+        if max_ts > self._newest.get(partition, -math.inf):
+            self._newest[partition] = max_ts
+
+    def expired(self, partition: int) -> list[bytes]:
+        """Keys of ``partition`` that fell out of the retention (forgotten here once told)."""
+        heap, out = self._heaps[partition], []
+        horizon = self._newest.get(partition, -math.inf) - self._retention
+        while heap and heap[0][0] < horizon:
+            max_ts, key = heapq.heappop(heap)
+            if self._latest.get(key) == max_ts:  # not touched again since
+                del self._latest[key]
+                out.append(key)
+        return out
+
+    def __len__(self) -> int:
+        return len(self._latest)
+
+
 @dataclass(frozen=True, slots=True)
 class WindowTopics:
     changelog: str
@@ -75,6 +113,7 @@ class WindowsHandler:
         self._topics = topics
         self._metrics = metrics
         self._labels = labels
+        self._dormancy = Dormancy(step.spec.retention_s)
 
     async def handle(self, messages: Sequence[tuple[int, bytes]]) -> None:
         """Apply ``(contributions partition, message value)`` pairs; returns once every write
@@ -96,6 +135,11 @@ class WindowsHandler:
         pending: list[Any] = []
         for key, mine in by_key(contributions).items():
             pending += await self._apply(key, mine, partition_of[key], covered[partition_of[key]])
+        for partition in set(partition_of.values()):
+            for kb in self._dormancy.expired(partition):
+                self._table.pop(kb, None)
+                pending.append(await self._sender.send(self._topics.changelog, kb, None, partition))
+                self._metrics.keys_evicted.inc()
         await asyncio.gather(*pending)
 
     async def _apply(
@@ -115,6 +159,7 @@ class WindowsHandler:
             return []
         value = orjson.dumps(state.to_dict())
         self._table[kb] = value
+        self._dormancy.touched(partition, kb, state.max_ts)
         pending = [await self._sender.send(self._topics.changelog, kb, value, partition)]
         spec = self._step.spec
         export_windows(self._metrics, self._labels, key, state, spec.pane_s, spec.hop_s)

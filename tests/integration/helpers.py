@@ -44,7 +44,10 @@ def read_topic_raw(kafka, topic: str, timeout_s: float = 8.0) -> dict[str, Any]:
                 idle = 0 if batch else idle + 1
                 for messages in batch.values():
                     for m in messages:
-                        latest[m.key.decode()] = orjson.loads(m.value)
+                        if m.value is None:  # a tombstone: the key was evicted
+                            latest.pop(m.key.decode(), None)
+                        else:
+                            latest[m.key.decode()] = orjson.loads(m.value)
         finally:
             await consumer.stop()
         return latest

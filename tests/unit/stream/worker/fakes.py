@@ -12,7 +12,7 @@ class RecordingSender:
     """``Sender`` that keeps every record and returns resolved ack futures."""
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes, int | None]] = []
+        self.sent: list[tuple[str, bytes | None, bytes | None, int | None]] = []
 
     def _ack(self) -> asyncio.Future[None]:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -20,7 +20,7 @@ class RecordingSender:
         return done
 
     async def send(
-        self, topic: str, key: bytes | None, value: bytes, partition: int | None = None
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None
     ) -> Any:
         self.sent.append((topic, key, value, partition))
         return self._ack()
@@ -29,7 +29,7 @@ class RecordingSender:
         self.sent += [(topic, key, value, None) for key, value in records]
         return [self._ack()]
 
-    def to(self, topic: str) -> list[tuple[bytes | None, bytes, int | None]]:
+    def to(self, topic: str) -> list[tuple[bytes | None, bytes | None, int | None]]:
         return [(k, v, p) for t, k, v, p in self.sent if t == topic]
 
 

@@ -84,3 +84,34 @@ def test_a_rebalance_makes_every_partition_catch_up_again():
 
     asyncio.run(main())
     assert synced == [0, 0]
+
+
+def test_keys_silent_past_the_retention_are_evicted_with_a_tombstone():
+    table: dict[bytes, bytes] = {}
+    sender = RecordingSender()
+    handler = _handler(table, sender, [])
+    early = [(0, _message(f"account:a{i}", range(i, i + 1), score=0.1)) for i in range(50)]
+    asyncio.run(handler.handle(early))
+    assert len(table) == 50
+    # two hours later in the same windows partition: the accounts seen once fell silent
+    late = Contribution("account:new", "news", "x", T0 + 7200, 1, 0.1, 0.0, "news[0]", 999)
+    body = orjson.dumps({"c": [late.to_wire()], "r": {"news[0]": [[999, 999]]}})
+    sender.sent.clear()
+    asyncio.run(handler.handle([(0, body)]))
+    assert set(table) == {b"account:new"}
+    tombstones = [(k, p) for k, v, p in sender.to("changelog") if v is None]
+    assert len(tombstones) == 50 and all(p == 0 for _, p in tombstones)
+    assert handler._dormancy.expired(0) == []  # told once
+
+
+def test_dormancy_keeps_keys_that_were_touched_again():
+    from stream.worker.windows import Dormancy
+
+    dormant = Dormancy(retention_s=100)
+    dormant.touched(0, b"a", 10.0)
+    dormant.touched(0, b"b", 10.0)
+    dormant.touched(0, b"a", 150.0)  # a is active again
+    dormant.touched(0, b"c", 200.0)
+    assert dormant.expired(0) == [b"b"] and len(dormant) == 2
+    dormant.touched(1, b"z", 0.0)  # another partition has its own event time
+    assert dormant.expired(1) == []

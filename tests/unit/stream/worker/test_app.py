@@ -41,3 +41,11 @@ def test_commit_cadence_comes_from_the_settings():
     app, _ = create_app(Settings(kafka=KafkaSettings(commit_interval_s=5, commit_every=9)))
     assert app.conf.broker_commit_interval == 5
     assert app.conf.broker_commit_every == 9
+
+
+def test_the_window_changelog_is_declared_compacted():
+    """Real Kafka then keeps one value per key and drops evicted keys (their tombstones)."""
+    _, topics = create_app(Settings(kafka=KafkaSettings(group_id="g-compact")))
+    changelog = topics.windows.changelog_topic
+    assert changelog.compacting is True
+    assert changelog.get_topic_name() == "g-compact-windows-changelog"

@@ -6,6 +6,8 @@
     inputs.py        the input side: run_batch in an inference thread, then publish
     windows.py       the window side: contributions -> WindowStep -> changelog, alerts
     outbox.py        sends straight to the producer (whole record batches)
+    alert_outbox.py  alert delivery reading the alerts topic, committing once accepted
+    summaries.py     repeated log lines summarised (rejects per reason, library retries)
     resume.py        run a delivery up to its first wait (the fetch loop's shortcut)
     model.py         the classifier, loaded once off the event loop
     observe.py       window gauges and the consumer-lag samples

@@ -6,7 +6,8 @@ kafka/      Kafka client configuration (the only place), topic admin, producing,
             the embedded broker (Tansu)
 worker/     the always-on faust worker: the only package that imports faust
 rescore/    ``finsentry rescore``: the same batch step over files or Kafka ranges
-demo/       ``finsentry demo`` and the sample feed
+demo/       ``finsentry demo``: the sample feed, its paced replay, an optional Prometheus
+top/        ``finsentry top``: the live terminal dashboard
 bench/      benchmarks: model, stream, rescore
 cli/        the ``finsentry`` command: one root command, one error -> exit-code map
 settings.py one frozen settings object (``FINSENTRY_*``), built once by the CLI

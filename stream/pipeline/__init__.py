@@ -6,6 +6,7 @@ score.py      parsed records -> model texts -> one score_batch call -> ScoredEve
 windows.py    per-subject panes (tumbling, hopping), applied idempotently by source offset
 offsets.py    the source offsets a key has applied, as merged ranges
 alerts.py     level / surge rules with hysteresis and cooldown -> AlertEvents
+redact.py     what a dead letter may echo: accounts hashed, digit runs masked, any shape
 kinds.py      the per-kind table: parser, redaction, model text, subjects, task, classes
 batch.py      the one batch step: run_batch (parse + score) and WindowStep (windows + rules)
 """

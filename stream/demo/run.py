@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import subprocess
 import tempfile
 import threading
@@ -98,6 +99,8 @@ def run_demo(
     dashboard on an interactive terminal. Ctrl-C (or ``exit_after``) stops everything."""
     options = options or DemoOptions()
     console = console or Console(stderr=True)
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)  # the demo's own clients: quiet
+    _stop_on_hangup()
     workdir = Path(tempfile.mkdtemp(prefix="finsentry-demo-"))
     metrics_port = settings.metrics.port or free_port()
     metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
@@ -134,6 +137,19 @@ def run_demo(
         finally:
             stop.set()
     return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_hangup() -> None:
+    """A closed terminal (SIGHUP) or a ``kill`` (SIGTERM) stops the demo like Ctrl-C does: its
+    worker and broker run in sessions of their own and would otherwise be left behind."""
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGHUP", "SIGTERM"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _interrupt)
 
 
 def _start_feed(

@@ -130,12 +130,12 @@ class AlertSender:
                 try:
                     alert = await asyncio.wait_for(self._queue.get(), timeout=1.0)
                 except TimeoutError:
-                    await self._maybe_resend(client)
+                    await self.resend_firing(client)
                     continue
                 self.metrics.delivery_queue.set(self._queue.qsize())
                 for receiver in self.receivers:
                     await self._deliver(client, receiver, alert)
-                await self._maybe_resend(client)
+                await self.resend_firing(client)
 
     async def drain(self, client: httpx.AsyncClient | None = None) -> None:
         """Deliver everything queued now (tests, shutdown)."""
@@ -146,7 +146,9 @@ class AlertSender:
                     await self._deliver(client or own, receiver, alert)
             self.metrics.delivery_queue.set(0)
 
-    async def _maybe_resend(self, client: httpx.AsyncClient) -> None:
+    async def resend_firing(self, client: httpx.AsyncClient) -> None:
+        """Re-push the firing alerts to Alertmanager every ``resend_s`` (it resolves alerts
+        it stops hearing about)."""
         if "alertmanager" not in self.receivers or time.monotonic() - self._last_resend < (
             self._resend
         ):
@@ -225,11 +227,6 @@ class AlertSender:
             await self._sleep(delay)
             delay = min(delay * 2, 30.0)
         return True
-
-    async def resend_firing(self, client: httpx.AsyncClient) -> None:
-        """Re-push the firing alerts to Alertmanager every ``resend_s`` (it resolves alerts
-        it stops hearing about)."""
-        await self._maybe_resend(client)
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self._timeout, transport=self._transport)

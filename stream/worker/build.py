@@ -43,7 +43,6 @@ class Worker:
 
     metrics: Metrics
     health: Health
-    sender: AlertSender
     outbox: AlertOutbox  # alert delivery, reading the alerts topic
     model: LazyClassifier
     inputs: dict[str, InputHandler]  # record kind -> its handler
@@ -146,7 +145,6 @@ def build_worker(
     return Worker(
         metrics,
         health,
-        sender,
         AlertOutbox(settings, sender),
         model,
         inputs,

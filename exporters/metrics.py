@@ -69,6 +69,7 @@ class Metrics:
     inference_seconds: Histogram
     e2e_seconds: Histogram
     window_records: Gauge
+    window_novel_records: Gauge
     window_mean_score: Gauge
     window_class_records: Gauge
     window_negative_share: Gauge
@@ -159,9 +160,15 @@ class Metrics:
             window_records=Gauge(
                 f"{p}_window_records", "Records in the topic's latest window", window, registry=r
             ),
+            window_novel_records=Gauge(
+                f"{p}_window_novel_records",
+                "First stories (not near-duplicate repeats) in the topic's latest window",
+                window,
+                registry=r,
+            ),
             window_mean_score=Gauge(
                 f"{p}_window_mean_score",
-                "Mean signed score in the topic's latest window "
+                "Relevance-weighted mean signed score in the topic's latest window "
                 "(news: P(pos)-P(neg); transactions: expected risk)",
                 window,
                 registry=r,

@@ -5,9 +5,11 @@ Inputs
   transactions:  {id, ts, account, counterparty, amount, currency, country, channel,
                   merchant_category?, memo?}
 Outputs
-  scored:        {id, kind, ts, topics, label, probabilities, score, model_version,
+  scored:        {id, kind, ts, topics, subjects, label, probabilities, score, model_version,
                   source, extra}   (kind: news | transaction; accounts are keyed hashes;
-                  ``topics`` on the wire holds the record's subject keys)
+                  ``topics`` holds the record's subject keys, ``subjects`` the same keys
+                  with their relevance: [{key, relevance}]; news also carries
+                  ``novelty`` (first | repeat) and ``duplicate_of``)
   alerts:        see :class:`stream.pipeline.alerts.AlertEvent`
   dead letters:  {reason, detail, source, payload, rejected_at}
 """
@@ -20,7 +22,7 @@ from typing import Any
 
 from models.transactions import Transaction
 
-__all__ = ["DeadLetter", "NewsItem", "ScoredEvent", "SourceRef", "Transaction"]
+__all__ = ["DeadLetter", "NewsItem", "ScoredEvent", "SourceRef", "Subject", "Transaction"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,24 +49,48 @@ class NewsItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Subject:
+    """What a record is about (``ticker:AAPL``, ``event:guidance_cut``) and how much, in [0, 1]."""
+
+    key: str
+    relevance: float = 1.0
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"key": self.key, "relevance": self.relevance}
+
+
+@dataclass(frozen=True, slots=True)
 class ScoredEvent:
     id: str
     kind: str  # "news" | "transaction" (stream.pipeline.kinds)
     ts: datetime
-    subjects: tuple[str, ...]  # what it is about: ticker:AAPL, sector:banks, ...
+    subjects: tuple[Subject, ...]  # what it is about: ticker:AAPL, sector:financials, ...
     label: str
     probabilities: dict[str, float]
     score: float
     model_version: str
     source: SourceRef
     extra: dict[str, Any] = field(default_factory=dict)
+    novel: bool = True  # not a near-duplicate of an earlier story (news; see novelty)
+    duplicate_of: str | None = None  # the id of the story it repeats
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.subjects)
 
     def to_wire(self) -> dict[str, Any]:
+        novelty = (
+            {"novelty": "first" if self.novel else "repeat", "duplicate_of": self.duplicate_of}
+            if self.kind == "news"
+            else {}
+        )
         return {
             "id": self.id,
             "kind": self.kind,
             "ts": self.ts.isoformat(),
-            "topics": list(self.subjects),  # the wire name of the subject keys
+            "topics": list(self.keys),  # the wire name of the subject keys
+            "subjects": [s.to_wire() for s in self.subjects],
+            **novelty,
             "label": self.label,
             "probabilities": self.probabilities,
             "score": self.score,

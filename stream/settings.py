@@ -118,6 +118,33 @@ class AlertSettings(BaseModel):
     sample_ids: int = Field(5, ge=0, description="record ids carried as evidence")
 
 
+class EntitySettings(BaseModel):
+    """What news is about (``stream.entities``) and whether it is new (``novelty``)."""
+
+    model_config = _FROZEN
+    universe_file: Path | None = Field(
+        None,
+        description="companies in the watchlist's TOML format instead of the built-in "
+        "universe (pytickersymbols' index members); the watchlist applies on top",
+    )
+    min_relevance: float = Field(
+        0.2, ge=0.0, le=1.0, description="subjects less relevant than this do not count"
+    )
+    novelty_horizon_s: float = Field(
+        86_400.0, gt=0, description="a near-duplicate story within this much event time repeats"
+    )
+    novelty_threshold: float = Field(
+        0.5,
+        gt=0.0,
+        lt=1.0,
+        description="estimated Jaccard similarity of headline shingles from which a story "
+        "is a near-duplicate",
+    )
+    novelty_max_stories: int = Field(
+        200_000, ge=1, description="stories remembered at most (the oldest go first)"
+    )
+
+
 class PiiSettings(BaseModel):
     model_config = _FROZEN
     account_hash_key: SecretStr = SecretStr("finsentry-demo-key-change-me")
@@ -168,6 +195,7 @@ class Settings(BaseSettings):
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     windows: WindowSettings = Field(default_factory=WindowSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    entities: EntitySettings = Field(default_factory=EntitySettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)

@@ -35,15 +35,16 @@ def produce_cmd(
     from stream.demo.sample import sample_feed
     from stream.kafka.admin import create_topics
     from stream.kafka.produce import produce, read_jsonl
-    from stream.pipeline.subjects import Watchlist
+    from stream.pipeline.subjects import Entities
 
     settings: Settings = ctx.obj
     t = settings.kafka.topics
-    watchlist = Watchlist.load(settings.alerts.watchlist_file)
+    e = settings.entities
+    entities = Entities.load(e.universe_file, settings.alerts.watchlist_file)
     if sample_minutes is not None:
         create_topics(settings.kafka)
         feed = sample_feed(minutes=sample_minutes)
-        news = produce(settings.kafka, t.news, [orjson.dumps(r) for r in feed.news], watchlist)
+        news = produce(settings.kafka, t.news, [orjson.dumps(r) for r in feed.news], entities)
         txs = produce(settings.kafka, t.transactions, [orjson.dumps(r) for r in feed.transactions])
         console.print(f"sent {news} news to {t.news} and {txs} transactions to {t.transactions}")
         return
@@ -51,7 +52,7 @@ def produce_cmd(
         msg = "give a JSONL file or --sample-minutes"
         raise InputError(msg)
     name = getattr(t, topic, topic)
-    count = produce(settings.kafka, name, read_jsonl(file), watchlist)
+    count = produce(settings.kafka, name, read_jsonl(file), entities)
     console.print(f"sent {count} records to {name}")
 
 

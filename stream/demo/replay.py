@@ -20,7 +20,7 @@ import orjson
 from stream.demo.sample import SampleFeed, sample_feed
 from stream.kafka.client import make_producer, unreachable
 from stream.kafka.produce import routing_key
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.settings import KafkaSettings
 
 __all__ = ["Replay", "ReplayRecord", "feed_records", "replay"]
@@ -34,16 +34,14 @@ class ReplayRecord:
     value: bytes
 
 
-def feed_records(
-    feed: SampleFeed, kafka: KafkaSettings, watchlist: Watchlist
-) -> list[ReplayRecord]:
+def feed_records(feed: SampleFeed, kafka: KafkaSettings, entities: Entities) -> list[ReplayRecord]:
     """Every record of ``feed`` (malformed ones early in the story) in event-time order."""
     t = kafka.topics
     out = [
         ReplayRecord(
             datetime.fromisoformat(r["published_at"]).timestamp(),
             t.news,
-            routing_key(r, watchlist),
+            routing_key(r, entities),
             orjson.dumps(r),
         )
         for r in feed.news
@@ -100,7 +98,7 @@ async def _send_round(
 
 def replay(
     kafka: KafkaSettings,
-    watchlist: Watchlist,
+    entities: Entities,
     first: SampleFeed,
     *,
     minutes: int,
@@ -123,7 +121,7 @@ def replay(
         try:
             feed = first
             while not stop.is_set():
-                records = feed_records(feed, kafka, watchlist)
+                records = feed_records(feed, kafka, entities)
                 await _send_round(producer, records, speed, stop, state)
                 state.rounds += 1
                 if not loop:

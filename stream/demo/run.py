@@ -24,7 +24,7 @@ from stream.demo.sample import SampleFeed, sample_feed
 from stream.kafka.admin import create_topics
 from stream.kafka.broker import EmbeddedBroker, free_port
 from stream.kafka.client import make_consumer
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.settings import KafkaSettings, Settings
 from stream.worker.process import start_worker, stop_worker
 
@@ -161,10 +161,10 @@ def _start_feed(
 ) -> Replay:
     """The replay, in a daemon thread that ends with ``stop``."""
     state = Replay()
-    watchlist = Watchlist.load(settings.alerts.watchlist_file)
+    entities = Entities.load(settings.entities.universe_file, settings.alerts.watchlist_file)
     threading.Thread(
         target=replay,
-        args=(kafka, watchlist, feed),
+        args=(kafka, entities, feed),
         kwargs={
             "minutes": options.minutes,
             "speed": options.speed,

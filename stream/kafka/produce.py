@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from stream.kafka.client import make_producer, unreachable
-from stream.pipeline.subjects import Watchlist, news_subjects
+from stream.pipeline.subjects import Entities, news_subjects
 from stream.records import NewsItem
 from stream.settings import KafkaSettings
 
@@ -21,7 +21,7 @@ __all__ = ["produce", "read_jsonl", "routing_key"]
 log = logging.getLogger(__name__)
 
 
-def routing_key(record: object, watchlist: Watchlist | None = None) -> bytes | None:
+def routing_key(record: object, entities: Entities | None = None) -> bytes | None:
     """Key records by what they are about, so one topic's records stay in order.
 
     News: its first ticker (the ``tickers`` field, else a cashtag or watchlist name in the
@@ -33,9 +33,9 @@ def routing_key(record: object, watchlist: Watchlist | None = None) -> bytes | N
     if isinstance(tickers, list) and tickers and isinstance(tickers[0], str):
         return tickers[0].upper().lstrip("$").encode()
     headline = record.get("headline")
-    if isinstance(headline, str) and watchlist is not None:
+    if isinstance(headline, str) and entities is not None:
         item = NewsItem("", datetime.now(UTC), "", headline)
-        keys = [k for k in news_subjects(item, watchlist) if k.startswith("ticker:")]
+        keys = [s.key for s in news_subjects(item, entities) if s.key.startswith("ticker:")]
         if keys:
             return keys[0].removeprefix("ticker:").encode()
     for field in ("merchant_category", "id"):
@@ -75,7 +75,7 @@ def produce(
     kafka: KafkaSettings,
     topic: str,
     payloads: Sequence[bytes],
-    watchlist: Watchlist | None = None,
+    entities: Entities | None = None,
     key: bytes | None = None,
 ) -> int:
     """Send ``payloads`` to ``topic`` (keyed by :func:`routing_key`); returns the count.
@@ -88,7 +88,7 @@ def produce(
         if key is not None:
             return key
         try:
-            return routing_key(orjson.loads(payload), watchlist)
+            return routing_key(orjson.loads(payload), entities)
         except orjson.JSONDecodeError:
             return None
 

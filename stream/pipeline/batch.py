@@ -20,10 +20,11 @@ from typing import Any
 
 from stream.pipeline.alerts import AlertEvent, AlertRule, apply_and_evaluate, load_rules
 from stream.pipeline.kinds import RecordKind
+from stream.pipeline.novelty import NoveltyIndex
 from stream.pipeline.offsets import Ranges, runs
 from stream.pipeline.parse import ParseContext, dead_letter, parse_batch
 from stream.pipeline.score import BatchScorer, model_texts, score_records
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.pipeline.windows import (
     ApplyResult,
     Contribution,
@@ -46,19 +47,23 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class BatchContext:
-    """What every input batch needs besides its records and scorer: built once per run."""
+    """What every input batch needs besides its records and scorer: built once per run.
+    ``novelty`` is state: the one index of stories seen, shared by the run's batches."""
 
     limits: ValidationSettings
     account_key: bytes
-    watchlist: Watchlist
+    entities: Entities
+    novelty: NoveltyIndex = field(default_factory=NoveltyIndex)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BatchContext:
-        """Reads the watchlist file (a ``ConfigError`` says what is wrong with it)."""
+        """Reads the universe and watchlist files (a ``ConfigError`` says what is wrong)."""
+        e = settings.entities
         return cls(
             settings.validation,
             settings.pii.account_hash_key.get_secret_value().encode(),
-            Watchlist.load(settings.alerts.watchlist_file),
+            Entities.load(e.universe_file, settings.alerts.watchlist_file, e.min_relevance),
+            NoveltyIndex(e.novelty_horizon_s, e.novelty_threshold, e.novelty_max_stories),
         )
 
 
@@ -91,16 +96,16 @@ def run_batch(
     ctx: BatchContext,
     now: datetime,
 ) -> BatchResult:
-    """Parse and score one micro-batch of ``kind``."""
+    """Parse, find subjects, score and judge novelty for one micro-batch of ``kind``."""
     parse_ctx = ParseContext(ctx.limits, now, ctx.account_key)
     parsed = parse_batch(kind, raws, parse_ctx)
     result = BatchResult(kind, parsed.items, [], list(parsed.rejects), 0.0, [r for _, r in raws])
     if not parsed.items:
         return result
     started = time.perf_counter()
-    outcome = score_records(kind, parsed.items, scorer, ctx.watchlist, ctx.limits.max_subjects)
+    outcome = score_records(kind, parsed.items, scorer, ctx.entities, ctx.limits.max_subjects)
     result.inference_s = time.perf_counter() - started
-    result.scored = outcome.scored
+    result.scored = ctx.novelty.mark(outcome.scored) if kind.novelty else outcome.scored
     result.subjects_dropped = outcome.subjects_dropped
     result.dead_letters += [
         dead_letter(kind, "unscorable", why, ref, parsed.raws[ref], parse_ctx)

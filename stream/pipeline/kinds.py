@@ -17,8 +17,8 @@ from models.transactions import Transaction, render_transaction, usd_equivalent
 from stream.errors import ConfigError
 from stream.pipeline.parse import ParseContext, Rejected, parse_news, parse_transaction
 from stream.pipeline.redact import redact_payload
-from stream.pipeline.subjects import Watchlist, news_subjects, transaction_subjects
-from stream.records import NewsItem
+from stream.pipeline.subjects import Entities, news_subjects, transaction_subjects
+from stream.records import NewsItem, Subject
 
 __all__ = ["KINDS", "NEWS", "TRANSACTION", "KindName", "Record", "RecordKind", "kind_named"]
 
@@ -41,7 +41,8 @@ class RecordKind:
     parse: Callable[[bytes, ParseContext], Any]  # -> Record | Rejected
     redact: Callable[[bytes, bytes], bytes]  # payload -> what a dead letter may echo
     model_text: Callable[[Any], str]
-    subjects: Callable[[Any, Watchlist], tuple[str, ...]]
+    subjects: Callable[[Any, Entities], tuple[Subject, ...]]
+    novelty: bool  # its records are judged first or repeat (stream.pipeline.novelty)
     event_time: Callable[[Any], datetime]
     wire_extra: Callable[[Any], dict[str, Any]]  # fields of the scored event beyond the core
     required_fields: tuple[str, ...]  # input fields every record must have
@@ -94,6 +95,7 @@ NEWS = RecordKind(
     redact=redact_payload,
     model_text=news_text,
     subjects=news_subjects,
+    novelty=True,
     event_time=lambda item: item.published_at,
     wire_extra=_news_extra,
     required_fields=("id", "published_at", "source", "headline"),
@@ -110,7 +112,8 @@ TRANSACTION = RecordKind(
     parse=_parse_transaction,
     redact=redact_payload,
     model_text=render_transaction,
-    subjects=lambda tx, _watchlist: transaction_subjects(tx),
+    subjects=lambda tx, _entities: transaction_subjects(tx),
+    novelty=False,
     event_time=lambda tx: tx.ts,
     wire_extra=_transaction_extra,
     required_fields=(

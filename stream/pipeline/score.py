@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from models.serving.runtime import Score
 from stream.pipeline.kinds import RecordKind
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.records import ScoredEvent, SourceRef
 
 __all__ = ["BatchScorer", "ScoreOutcome", "model_texts", "score_records"]
@@ -40,12 +40,12 @@ def score_records(
     kind: RecordKind,
     items: Sequence[tuple[Any, SourceRef]],
     scorer: BatchScorer,
-    watchlist: Watchlist,
+    entities: Entities,
     max_subjects: int | None = None,
 ) -> ScoreOutcome:
     """Score parsed records of ``kind`` (transactions carry hashed accounts and masked memos
     already, see ``parse_transaction``): the one scoring entry of the worker and rescore.
-    A record counts for its first ``max_subjects`` subjects; the rest are counted."""
+    A record counts for its ``max_subjects`` most relevant subjects; the rest are counted."""
     out = ScoreOutcome()
     if not items:
         return out
@@ -54,7 +54,7 @@ def score_records(
         if score.label is None or score.score is None:
             out.failed.append((ref, score.error or "not scored"))
             continue
-        subjects = kind.subjects(record, watchlist)
+        subjects = kind.subjects(record, entities)
         if max_subjects is not None and len(subjects) > max_subjects:
             out.subjects_dropped += len(subjects) - max_subjects
             subjects = subjects[:max_subjects]

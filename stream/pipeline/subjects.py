@@ -1,87 +1,95 @@
-"""What a record is about: the subject keys its score is aggregated under.
+"""What a record is about: the subjects its score is aggregated under, each with a relevance.
 
-News: cashtags ($AAPL) in the headline/body, the explicit ``tickers`` and ``topics`` fields,
-and company names from the watchlist; each ticker also counts for its sector. Transactions:
-the hashed account, the merchant category and the counterparty country.
-Keys look like ``ticker:AAPL``, ``sector:technology``, ``topic:earnings``, ``account:acct_…``,
-``merchant:crypto_exchange``, ``country:KY``.
+News: the companies it names (the ``tickers`` field, cashtags, exchange-prefixed and
+parenthesised tickers, names and aliases of the universe; ``stream.entities``), their sectors,
+its event types and macro subjects, and the ``topics`` field. Each subject gets a relevance in
+[0, 1] (``stream.entities.relevance``); subjects below ``min_relevance`` do not count at all,
+the rest come most relevant first. Transactions: the hashed account, the merchant category and
+the counterparty's country, each fully relevant.
+
+Keys: ``ticker:AAPL``, ``company:vecima_networks`` (outside the universe), ``sector:energy``,
+``event:guidance_cut``, ``macro:rates``, ``country:AR``, ``commodity:oil``, ``topic:…``;
+``account:acct_…``, ``merchant:crypto_exchange``, ``counterparty_country:KY``.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from models.transactions import Transaction
-from stream.errors import ConfigError
-from stream.records import NewsItem
+from stream.entities.events import MacroTagger
+from stream.entities.matcher import EntityMatcher, Mention
+from stream.entities.relevance import SECTOR_FACTOR, company_relevance, tag_relevance
+from stream.entities.universe import Company, Universe
+from stream.records import NewsItem, Subject
 
-__all__ = ["Watchlist", "news_subjects", "transaction_subjects"]
+__all__ = ["Entities", "news_subjects", "transaction_subjects"]
 
-_CASHTAG = re.compile(r"(?<![\w$])\$([A-Z]{1,5}(?:\.[A-Z])?)\b")
+SCAN_CHARS = 5000  # of a news body, for companies and events: bounded work per record
 
 
-@dataclass(frozen=True)
-class Watchlist:
-    """Company names -> tickers -> sectors (from a TOML file of ``[[companies]]``)."""
+@dataclass(frozen=True, slots=True)
+class Entities:
+    """The universe with its compiled matchers: built once per run, shared by every batch."""
 
-    sectors: dict[str, str]  # ticker -> sector
-    name_pattern: re.Pattern[str] | None
-    names: dict[str, str]  # lower-case name -> ticker
+    universe: Universe
+    matcher: EntityMatcher
+    tagger: MacroTagger
+    min_relevance: float = 0.0
 
     @classmethod
-    def load(cls, path: Path) -> Watchlist:
-        try:
-            raw = tomllib.loads(path.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            msg = (
-                f"watchlist {path} cannot be read ({exc}): fix it or set "
-                "FINSENTRY_ALERTS__WATCHLIST_FILE"
+    def load(
+        cls, universe_file: Path | None, watchlist_file: Path | None, min_relevance: float = 0.0
+    ) -> Entities:
+        """Reads the universe and watchlist (a ``ConfigError`` names the entry at fault)."""
+        return cls.build(Universe.load(universe_file, watchlist_file), min_relevance)
+
+    @classmethod
+    def build(cls, universe: Universe, min_relevance: float = 0.0) -> Entities:
+        return cls(universe, EntityMatcher.build(universe), MacroTagger.build(), min_relevance)
+
+    @classmethod
+    def of(cls, companies: dict[str, str], names: dict[str, str]) -> Entities:
+        """A small universe for tests: ticker -> sector, name as written -> ticker."""
+        aliases: dict[str, list[str]] = {t: [] for t in companies}
+        for name, ticker in names.items():
+            aliases.setdefault(ticker, []).append(name)
+        return cls.build(
+            Universe.build(
+                Company(t, (aliases.get(t) or [t])[0], companies.get(t) or None, tuple(a))
+                for t, a in aliases.items()
             )
-            raise ConfigError(msg) from exc
-        sectors: dict[str, str] = {}
-        names: dict[str, str] = {}
-        for i, company in enumerate(raw.get("companies", [])):
-            ticker = str(company.get("ticker", "")).upper()
-            if not ticker:
-                msg = f"watchlist {path}: company #{i + 1} has no ticker"
-                raise ConfigError(msg)
-            sectors[ticker] = str(company.get("sector", "")).lower()
-            for name in company.get("names", []):
-                names[str(name).lower()] = ticker
-        return cls.build(sectors, names)
-
-    @classmethod
-    def build(cls, sectors: dict[str, str], names: dict[str, str]) -> Watchlist:
-        pattern = None
-        if names:
-            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            pattern = re.compile(rf"\b({alternatives})\b", re.IGNORECASE)
-        return cls(sectors, pattern, names)
-
-    @property
-    def tickers(self) -> frozenset[str]:
-        return frozenset(self.sectors)
+        )
 
 
-def news_subjects(item: NewsItem, watchlist: Watchlist) -> tuple[str, ...]:
-    text = item.headline if item.body is None else f"{item.headline}\n{item.body}"
-    tickers = dict.fromkeys([*item.tickers, *_CASHTAG.findall(text)])
-    if watchlist.name_pattern is not None:
-        for match in watchlist.name_pattern.findall(text):
-            tickers.setdefault(watchlist.names[match.lower()])
-    keys = [f"ticker:{t}" for t in tickers]
-    keys += [
-        f"sector:{s}" for s in dict.fromkeys(watchlist.sectors.get(t, "") for t in tickers) if s
+def news_subjects(item: NewsItem, entities: Entities) -> tuple[Subject, ...]:
+    body = (item.body or "")[:SCAN_CHARS]
+    fields = [
+        Mention(entities.matcher.ticker_of(t), "field", -1)
+        for t in dict.fromkeys(t.upper() for t in item.tickers)
     ]
-    keys += [f"topic:{t}" for t in dict.fromkeys(item.topics)]
-    return tuple(keys)
+    companies = company_relevance(
+        fields + entities.matcher.find(item.headline),
+        entities.matcher.find(body) if body else [],
+    )
+    sectors: dict[str, float] = {}
+    for key, relevance in companies.items():
+        sector = entities.universe.sector(key.removeprefix("ticker:"))
+        if sector is not None:
+            value = round(relevance * SECTOR_FACTOR, 3)
+            sectors[f"sector:{sector}"] = max(sectors.get(f"sector:{sector}", 0.0), value)
+    tags = tag_relevance(
+        entities.tagger.tags(item.headline), entities.tagger.tags(body) if body else []
+    )
+    topics = {f"topic:{t}": 1.0 for t in item.topics}
+    found = {**companies, **sectors, **tags, **topics}
+    subjects = [Subject(k, v) for k, v in found.items() if v >= entities.min_relevance]
+    return tuple(sorted(subjects, key=lambda s: -s.relevance))
 
 
-def transaction_subjects(tx: Transaction) -> tuple[str, ...]:
-    keys = [f"account:{tx.account}", f"country:{tx.country}"]
+def transaction_subjects(tx: Transaction) -> tuple[Subject, ...]:
+    keys = [f"account:{tx.account}", f"counterparty_country:{tx.country}"]
     if tx.merchant_category:
         keys.append(f"merchant:{tx.merchant_category}")
-    return tuple(keys)
+    return tuple(Subject(k) for k in keys)

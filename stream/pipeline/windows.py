@@ -7,6 +7,11 @@ applied (merged ranges, see ``offsets``): a record redelivered after a crash (at
 in whatever order, is skipped, so window counts are never inflated, and a record processed
 late is still counted. The state is plain data so the worker
 can persist it (changelog) together with the offsets in one write.
+
+A pane keeps the plain count and class counts, the relevance-weighted score (its mean score
+is weighted by each record's relevance to the subject) and the class counts of *novel*
+records only (first stories, not syndicated repeats: see ``novelty``), which the surge rules
+count by default.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ class Contribution:
     amount_usd: float
     source: str  # "topic[partition]"
     offset: int
+    relevance: float = 1.0  # of the record to this subject
+    novel: bool = True  # a first story (not a repeat)
 
     def to_wire(self) -> list[Any]:
         return [
@@ -71,10 +78,13 @@ class Contribution:
             self.amount_usd,
             self.source,
             self.offset,
+            self.relevance,
+            int(self.novel),
         ]
 
     @classmethod
     def from_wire(cls, raw: list[Any]) -> Contribution:
+        """Also reads the 9-field form of earlier versions (relevance 1, novel)."""
         return cls(
             str(raw[0]),
             str(raw[1]),
@@ -85,6 +95,8 @@ class Contribution:
             float(raw[6]),
             str(raw[7]),
             int(raw[8]),
+            float(raw[9]) if len(raw) > 9 else 1.0,
+            bool(raw[10]) if len(raw) > 10 else True,
         )
 
 
@@ -96,19 +108,35 @@ def contributions_of(event: ScoredEvent) -> list[Contribution]:
     ts = event.ts.timestamp()
     return [
         Contribution(
-            key, event.kind, event.id, ts, label, event.score, amount, source, event.source.offset
+            s.key,
+            event.kind,
+            event.id,
+            ts,
+            label,
+            event.score,
+            amount,
+            source,
+            event.source.offset,
+            s.relevance,
+            event.novel,
         )
-        for key in event.subjects
+        for s in event.subjects
     ]
 
 
 @dataclass(slots=True)
 class Pane:
     count: int = 0
-    score_sum: float = 0.0
+    score_sum: float = 0.0  # relevance-weighted
     classes: list[int] = field(default_factory=lambda: [0, 0, 0])
     amount_usd: float = 0.0
     flagged_ids: list[str] = field(default_factory=list)  # negative / high-risk, as evidence
+    weight: float = 0.0  # sum of relevance
+    novel: list[int] = field(default_factory=lambda: [0, 0, 0])  # classes of first stories
+
+    @property
+    def mean(self) -> float | None:
+        return self.score_sum / self.weight if self.weight > 0 else None
 
 
 @dataclass(slots=True)
@@ -123,7 +151,15 @@ class KeyState:
         return {
             "kind": self.kind,
             "panes": {
-                str(k): [p.count, p.score_sum, p.classes, p.amount_usd, p.flagged_ids]
+                str(k): [
+                    p.count,
+                    p.score_sum,
+                    p.classes,
+                    p.amount_usd,
+                    p.flagged_ids,
+                    p.weight,
+                    p.novel,
+                ]
                 for k, p in self.panes.items()
             },
             "applied": self.applied,
@@ -133,8 +169,16 @@ class KeyState:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> KeyState:
-        panes = {
-            int(k): Pane(v[0], v[1], list(v[2]), v[3], list(v[4]))
+        panes = {  # 5-field panes of earlier versions: every record relevant and novel
+            int(k): Pane(
+                v[0],
+                v[1],
+                list(v[2]),
+                v[3],
+                list(v[4]),
+                float(v[5]) if len(v) > 5 else float(v[0]),
+                list(v[6]) if len(v) > 6 else list(v[2]),
+            )
             for k, v in raw.get("panes", {}).items()
         }
         max_ts = raw.get("max_ts")
@@ -194,10 +238,14 @@ def apply_contributions(
         if pane is None:
             pane = state.panes[start] = Pane()
         pane.count += 1
-        pane.score_sum += c.score
+        pane.score_sum += c.score * c.relevance
+        pane.weight += c.relevance
         pane.classes[c.label] += 1
+        if c.novel:
+            pane.novel[c.label] += 1
         pane.amount_usd += c.amount_usd
-        if c.label == kind_named(c.kind).flagged and len(pane.flagged_ids) < sample_ids:
+        flagged = c.label == kind_named(c.kind).flagged
+        if flagged and c.novel and len(pane.flagged_ids) < sample_ids:
             pane.flagged_ids.append(c.id)
         if c.ts > state.max_ts:
             state.max_ts = c.ts
@@ -232,10 +280,15 @@ class WindowStats:
     start: int
     end: int
     count: int
-    mean_score: float | None
+    mean_score: float | None  # relevance-weighted
     classes: tuple[int, int, int]
     amount_usd: float
     flagged_ids: tuple[str, ...]
+    novel: tuple[int, int, int] = (0, 0, 0)  # class counts of first stories
+
+    @property
+    def novel_count(self) -> int:
+        return sum(self.novel)
 
     @property
     def negative_share(self) -> float | None:
@@ -250,38 +303,53 @@ class WindowStats:
         return self.classes[2] / self.count if self.count else None
 
     def metric(self, name: str) -> float | None:
-        return WINDOW_METRICS[name](self.count, self.mean_score, self.classes, self.amount_usd)
+        return WINDOW_METRICS[name](
+            self.count, self.mean_score, self.classes, self.amount_usd, self.novel
+        )
 
 
-# The metrics rules can watch, from a window's (or one pane's) count, mean score, class counts
-# and amount; None where the metric needs records and there are none.
-WINDOW_METRICS: dict[str, Callable[[int, float | None, Sequence[int], float], float | None]] = {
-    "count": lambda n, mean, classes, amount: float(n),
-    "mean_score": lambda n, mean, classes, amount: mean,
-    "negative_count": lambda n, mean, classes, amount: float(classes[0]),
-    "negative_share": lambda n, mean, classes, amount: classes[0] / n if n else None,
-    "high_risk_count": lambda n, mean, classes, amount: float(classes[2]),
-    "high_risk_share": lambda n, mean, classes, amount: classes[2] / n if n else None,
-    "amount_usd": lambda n, mean, classes, amount: amount,
+Metric = Callable[[int, float | None, Sequence[int], float, Sequence[int]], float | None]
+
+# The metrics rules can watch, from a window's (or one pane's) count, mean score, class
+# counts, amount and novel class counts; None where the metric needs records and there are
+# none. ``novel_*``: first stories only, so a story syndicated twenty times counts once.
+WINDOW_METRICS: dict[str, Metric] = {
+    "count": lambda n, mean, classes, amount, novel: float(n),
+    "mean_score": lambda n, mean, classes, amount, novel: mean,
+    "negative_count": lambda n, mean, classes, amount, novel: float(classes[0]),
+    "negative_share": lambda n, mean, classes, amount, novel: classes[0] / n if n else None,
+    "high_risk_count": lambda n, mean, classes, amount, novel: float(classes[2]),
+    "high_risk_share": lambda n, mean, classes, amount, novel: classes[2] / n if n else None,
+    "amount_usd": lambda n, mean, classes, amount, novel: amount,
+    "novel_count": lambda n, mean, classes, amount, novel: float(sum(novel)),
+    "novel_negative_count": lambda n, mean, classes, amount, novel: float(novel[0]),
+    "novel_negative_share": lambda n, mean, classes, amount, novel: (
+        novel[0] / sum(novel) if sum(novel) else None
+    ),
 }
 
 
 def _stats(state: KeyState, start: int, end: int, pane_s: int) -> WindowStats:
     panes = [state.panes[s] for s in range(start, end, pane_s) if s in state.panes]
     count = sum(p.count for p in panes)
-    classes = (
-        sum(p.classes[0] for p in panes),
-        sum(p.classes[1] for p in panes),
-        sum(p.classes[2] for p in panes),
-    )
+    weight = sum(p.weight for p in panes)
     return WindowStats(
         start,
         end,
         count,
-        sum(p.score_sum for p in panes) / count if count else None,
-        classes,
+        sum(p.score_sum for p in panes) / weight if weight > 0 else None,
+        (
+            sum(p.classes[0] for p in panes),
+            sum(p.classes[1] for p in panes),
+            sum(p.classes[2] for p in panes),
+        ),
         sum(p.amount_usd for p in panes),
         tuple(i for p in panes for i in p.flagged_ids),
+        (
+            sum(p.novel[0] for p in panes),
+            sum(p.novel[1] for p in panes),
+            sum(p.novel[2] for p in panes),
+        ),
     )
 
 
@@ -295,7 +363,7 @@ def pane_value(state: KeyState, pane_start: int, metric: str) -> float:
     p = state.panes.get(pane_start)
     if p is None or not p.count:
         return 0.0
-    return value_of(p.count, p.score_sum / p.count, p.classes, p.amount_usd) or 0.0
+    return value_of(p.count, p.mean, p.classes, p.amount_usd, p.novel) or 0.0
 
 
 def tumbling(state: KeyState, pane_start: int, pane_s: int) -> WindowStats:

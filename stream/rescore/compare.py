@@ -58,7 +58,7 @@ class Comparison:
                 heapq.heappush(self.largest, item)
             elif item[0] > self.largest[0][0]:
                 heapq.heapreplace(self.largest, item)
-            for topic in event.subjects:
+            for topic in event.keys:
                 acc = self.topics.setdefault(topic, [0.0, 0.0])
                 acc[0] += shift
                 acc[1] += 1

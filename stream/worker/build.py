@@ -21,6 +21,7 @@ from exporters.delivery import AlertSender
 from exporters.http import Health
 from exporters.metrics import Metrics, SubjectLabels
 from models.serving.runtime import Classifier
+from stream.entities.sectors import SECTORS
 from stream.kafka.changelog import read_changelog_partition
 from stream.pipeline.batch import BatchContext, WindowStep
 from stream.pipeline.kinds import KINDS
@@ -54,10 +55,9 @@ class Worker:
 
 
 def subject_labels(ctx: BatchContext, limit: int) -> SubjectLabels:
-    """The watchlist's tickers and sectors are always label values."""
-    sectors = ctx.watchlist.sectors
-    always = [f"ticker:{t}" for t in sectors] + [f"sector:{s}" for s in set(sectors.values()) if s]
-    return SubjectLabels(always, limit)
+    """The watchlist's tickers and every sector are always label values."""
+    always = [f"ticker:{t}" for t in sorted(ctx.entities.universe.watched)]
+    return SubjectLabels(always + [f"sector:{s}" for s in SECTORS], limit)
 
 
 def alert_sender(settings: Settings, metrics: Metrics) -> AlertSender:

@@ -18,6 +18,8 @@ def _set(metrics: Metrics, kind_name: str, subject: str, window: str, stats: Win
     m = metrics
     kind = KINDS.get(kind_name, NEWS)
     m.window_records.labels(subject, window).set(stats.count)
+    if kind.novelty:
+        m.window_novel_records.labels(subject, window).set(stats.novel_count)
     if stats.mean_score is not None:
         m.window_mean_score.labels(subject, window).set(stats.mean_score)
     for name, n in zip(kind.classes, stats.classes, strict=True):

@@ -13,7 +13,7 @@ import pytest
 from stream.demo.sample import sample_feed
 from stream.kafka.produce import produce
 from stream.kafka.tail import read_topic
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 
 from .helpers import metric, reference_pane_counts, scored_ids, window_states
 
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 def _send_feed(cluster, feed, malformed=True):
     t = cluster.kafka.topics
-    watchlist = Watchlist.load(cluster.settings.alerts.watchlist_file)
+    watchlist = Entities.load(None, cluster.settings.alerts.watchlist_file)
     news = [orjson.dumps(r) for r in feed.news] + (feed.malformed_news if malformed else [])
     produce(cluster.kafka, t.news, news, watchlist)
     produce(

@@ -10,11 +10,11 @@ import orjson
 
 from stream.demo.replay import Replay, _send_round, feed_records
 from stream.demo.sample import sample_feed
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.settings import KafkaSettings, Settings
 
 KAFKA = KafkaSettings()
-WATCH = Watchlist.load(Settings().alerts.watchlist_file)
+WATCH = Entities.load(None, Settings().alerts.watchlist_file)
 
 
 class FakeProducer:
@@ -36,7 +36,7 @@ def test_every_record_goes_once_in_event_time_order_keyed_by_subject():
     assert times == sorted(times)
     news = [r for r in records if r.topic == KAFKA.topics.news and r.key]
     assert all(orjson.loads(r.value)["id"] for r in news)
-    assert {r.key for r in news} <= {t.encode() for t in WATCH.tickers}
+    assert {r.key for r in news} <= {t.encode() for t in WATCH.universe.companies}
 
 
 def test_the_replay_keeps_pace_with_event_time_and_stops_when_told():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from stream.kafka.produce import read_jsonl, routing_key
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 
-WATCH = Watchlist.build({"JPM": "banks"}, {"jpmorgan": "JPM"})
+WATCH = Entities.of({"JPM": "banks"}, {"jpmorgan": "JPM"})
 
 
 def test_news_by_ticker_then_name_transactions_by_merchant_else_id():

@@ -9,7 +9,7 @@ import orjson
 from stream.pipeline.alerts import AlertRule
 from stream.pipeline.batch import BatchContext, WindowStep, by_key, covered_offsets, run_batch
 from stream.pipeline.kinds import NEWS, TRANSACTION
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.pipeline.windows import KeyState, WindowSpec
 from stream.records import SourceRef
 from stream.settings import Settings, ValidationSettings
@@ -17,7 +17,7 @@ from stream.settings import Settings, ValidationSettings
 from .fakes import KeywordScorer
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
-CTX = BatchContext(ValidationSettings(), b"key", Watchlist.build({"JPM": "banks"}, {}))
+CTX = BatchContext(ValidationSettings(), b"key", Entities.of({"JPM": "banks"}, {}))
 
 
 def _news(i: int, headline: str) -> tuple[bytes, SourceRef]:
@@ -72,7 +72,7 @@ def test_contexts_come_from_the_settings():
     settings = Settings()
     ctx = BatchContext.from_settings(settings)
     assert ctx.account_key == settings.pii.account_hash_key.get_secret_value().encode()
-    assert "JPM" in ctx.watchlist.tickers
+    assert "JPM" in ctx.entities.universe.watched and len(ctx.entities.universe) > 1700
     step = WindowStep.from_settings(settings)
     assert step.spec == WindowSpec(60, 900, 3600, 5)
     assert {r.name for r in step.rules} >= {"negative_surge", "risk_spike"}

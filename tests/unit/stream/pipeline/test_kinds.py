@@ -11,7 +11,7 @@ from models.tasks import get_task
 from stream.errors import ConfigError
 from stream.pipeline.kinds import KINDS, NEWS, TRANSACTION, kind_named, news_text
 from stream.pipeline.parse import ParseContext, Rejected
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.pipeline.windows import WINDOW_METRICS
 from stream.records import NewsItem
 from stream.settings import TopicSettings, ValidationSettings
@@ -39,7 +39,7 @@ def test_unknown_kinds_are_a_config_error_naming_the_known_ones():
 
 
 def test_each_kind_parses_renders_and_finds_its_subjects():
-    watch = Watchlist.build({"JPM": "banks"}, {"jpmorgan": "JPM"})
+    watch = Entities.of({"JPM": "financials"}, {"jpmorgan": "JPM"})
     news = NEWS.parse(
         orjson.dumps({"id": 1, "published_at": NOW.isoformat(), "source": "w",
                       "headline": "JPMorgan beats", "body": "x" * 2000}),
@@ -47,7 +47,7 @@ def test_each_kind_parses_renders_and_finds_its_subjects():
     )  # fmt: skip
     assert isinstance(news, NewsItem)
     assert NEWS.model_text(news) == news_text(news) and len(NEWS.model_text(news)) < 700
-    assert NEWS.subjects(news, watch) == ("ticker:JPM", "sector:banks")
+    assert [s.key for s in NEWS.subjects(news, watch)] == ["ticker:JPM", "sector:financials"]
     assert NEWS.event_time(news) == NOW
     tx = TRANSACTION.parse(
         orjson.dumps({"id": "t", "ts": NOW.isoformat(), "account": "DE001234567",
@@ -56,7 +56,10 @@ def test_each_kind_parses_renders_and_finds_its_subjects():
         CTX,
     )  # fmt: skip
     assert not isinstance(tx, Rejected)
-    assert TRANSACTION.subjects(tx, watch)[1:] == ("country:DE", "merchant:food")
+    assert [s.key for s in TRANSACTION.subjects(tx, watch)[1:]] == [
+        "counterparty_country:DE",
+        "merchant:food",
+    ]
     extra = TRANSACTION.wire_extra(tx)
     assert extra["account"].startswith("acct_") and extra["amount_usd"] == pytest.approx(13.5)
     assert "payment of 12.50 EUR" in TRANSACTION.model_text(tx)

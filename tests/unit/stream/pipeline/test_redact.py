@@ -12,7 +12,7 @@ import orjson
 from stream.pipeline.batch import BatchContext, run_batch
 from stream.pipeline.kinds import KINDS
 from stream.pipeline.redact import hash_account, redact_payload
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.records import SourceRef
 from stream.settings import ValidationSettings
 
@@ -51,7 +51,7 @@ def _runs(value: Any) -> set[str]:
 
 def test_fuzzed_types_and_nesting_leave_no_input_digit_run_in_any_dead_letter():
     rng = random.Random(17)
-    ctx = BatchContext(ValidationSettings(), KEY, Watchlist.build({}, {}))
+    ctx = BatchContext(ValidationSettings(), KEY, Entities.of({}, {}))
     now = datetime(2026, 11, 23, tzinfo=UTC)
     checked = 0
     for i in range(3000):

@@ -8,7 +8,7 @@ import orjson
 
 from stream.pipeline.batch import BatchContext, WindowStep, run_batch
 from stream.pipeline.kinds import NEWS
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.pipeline.windows import WindowSpec
 from stream.records import SourceRef
 from stream.rescore.backtest import WINDOW_COLUMNS, Backtest
@@ -17,7 +17,7 @@ from stream.settings import ValidationSettings
 from ..pipeline.fakes import KeywordScorer
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-CTX = BatchContext(ValidationSettings(), b"k", Watchlist.build({}, {}))
+CTX = BatchContext(ValidationSettings(), b"k", Entities.of({}, {}))
 
 
 def _batch(minutes: list[int], start: int):

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from exporters.metrics import Metrics, SubjectLabels
 from stream.pipeline.batch import BatchContext
 from stream.pipeline.kinds import NEWS
-from stream.pipeline.subjects import Watchlist
+from stream.pipeline.subjects import Entities
 from stream.settings import ValidationSettings
 from stream.worker.inputs import InputHandler, OutputTopics, partition_for
 
@@ -31,7 +31,7 @@ def _news(offset: int, headline: str) -> Message:
 
 
 def _handler(sender: RecordingSender, registry: CollectorRegistry) -> InputHandler:
-    ctx = BatchContext(ValidationSettings(), b"k", Watchlist.build({"JPM": "banks"}, {}))
+    ctx = BatchContext(ValidationSettings(), b"k", Entities.of({"JPM": "banks"}, {}))
     scorer = KeywordScorer()
 
     async def scorer_for(task: str) -> KeywordScorer:

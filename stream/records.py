@@ -78,6 +78,29 @@ class ScoredEvent:
     def keys(self) -> tuple[str, ...]:
         return tuple(s.key for s in self.subjects)
 
+    @classmethod
+    def from_wire(cls, raw: dict[str, Any]) -> ScoredEvent:
+        """A scored event read back (the worker's novelty restore); ``source`` is not kept."""
+        core = {
+            "id", "kind", "ts", "topics", "subjects", "label", "probabilities", "score",
+            "model_version", "source", "novelty", "duplicate_of",
+        }  # fmt: skip
+        subjects = raw.get("subjects") or [{"key": k} for k in raw.get("topics", [])]
+        return cls(
+            str(raw["id"]),
+            str(raw["kind"]),
+            datetime.fromisoformat(str(raw["ts"])),
+            tuple(Subject(str(s["key"]), float(s.get("relevance", 1.0))) for s in subjects),
+            str(raw.get("label", "")),
+            dict(raw.get("probabilities") or {}),
+            float(raw.get("score") or 0.0),
+            str(raw.get("model_version", "")),
+            SourceRef("", 0, 0),
+            {k: v for k, v in raw.items() if k not in core},
+            raw.get("novelty", "first") != "repeat",
+            raw.get("duplicate_of"),
+        )
+
     def to_wire(self) -> dict[str, Any]:
         novelty = (
             {"novelty": "first" if self.novel else "repeat", "duplicate_of": self.duplicate_of}

@@ -1,4 +1,5 @@
-"""Reading a topic from the start: ``finsentry tail``, the demo's alert printer, the tests."""
+"""Reading a topic from the start (``finsentry tail``, the demo's alert printer, the tests)
+or its recent end (the worker restoring its novelty index from the scored topic)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import orjson
 from stream.kafka.client import make_consumer
 from stream.settings import KafkaSettings
 
-__all__ = ["read_topic", "read_topic_async"]
+__all__ = ["read_recent", "read_topic", "read_topic_async"]
 
 
 async def read_topic_async(
@@ -58,3 +59,49 @@ async def read_topic_async(
 
 def read_topic(kafka: KafkaSettings, topic: str, **kw: Any) -> list[Any]:
     return asyncio.run(read_topic_async(kafka, topic, **kw))
+
+
+async def read_recent_async(
+    kafka: KafkaSettings, topic: str, per_partition: int, timeout_s: float = 30.0
+) -> list[Any]:
+    """The last ``per_partition`` records of every partition of ``topic`` (JSON-decoded;
+    undecodable ones skipped), read up to the high-water mark fetches report (the embedded
+    broker's listed end offset can be short, see ``kafka.changelog``)."""
+    from aiokafka import TopicPartition
+
+    consumer = make_consumer(kafka)
+    await consumer.start()
+    out: list[Any] = []
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return out
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        for tp in tps:
+            consumer.seek(tp, max(0, ends[tp] - per_partition))
+        done: set[Any] = set()
+        deadline = time.monotonic() + timeout_s
+        while len(done) < len(tps) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=300, max_records=10_000)
+            for messages in batch.values():
+                for m in messages:
+                    try:
+                        out.append(orjson.loads(m.value))
+                    except (orjson.JSONDecodeError, TypeError):
+                        continue
+            for tp in tps:
+                highwater = consumer.highwater(tp)
+                if highwater is not None and await consumer.position(tp) >= highwater:
+                    done.add(tp)
+    finally:
+        await consumer.stop()
+    return out
+
+
+def read_recent(kafka: KafkaSettings, topic: str, per_partition: int, **kw: Any) -> list[Any]:
+    return asyncio.run(read_recent_async(kafka, topic, per_partition, **kw))

@@ -25,6 +25,7 @@ from stream.entities.sectors import SECTORS
 from stream.kafka.changelog import read_changelog_partition
 from stream.pipeline.batch import BatchContext, WindowStep
 from stream.pipeline.kinds import KINDS
+from stream.pipeline.novelty import NoveltyIndex
 from stream.settings import Settings
 from stream.worker.alert_outbox import AlertOutbox
 from stream.worker.app import AppTopics
@@ -52,6 +53,7 @@ class Worker:
     windows: WindowsHandler
     sync: ChangelogSync
     executor: ThreadPoolExecutor
+    novelty: NoveltyIndex  # the stories seen (restored from the scored topic at start)
 
 
 def subject_labels(ctx: BatchContext, limit: int) -> SubjectLabels:
@@ -153,4 +155,5 @@ def build_worker(
         windows,
         sync,
         executor,
+        ctx.novelty,
     )

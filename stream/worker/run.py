@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from stream.settings import Settings
+
+if TYPE_CHECKING:
+    from stream.pipeline.novelty import NoveltyIndex
 
 __all__ = ["run_worker"]
 
 log = logging.getLogger(__name__)
+
+
+def restore_novelty(settings: Settings, novelty: NoveltyIndex) -> int:
+    """Seed the novelty index with the news the scored topic holds from before this start, so
+    a copy of a story scored before a restart is still a repeat."""
+    from stream.kafka.tail import read_recent
+    from stream.records import ScoredEvent
+
+    topic = settings.kafka.topics.by_role()["scored"]
+    partitions = settings.kafka.topics.partitions
+    per_partition = max(1, settings.entities.novelty_max_stories // partitions)
+    events = []
+    for raw in read_recent(settings.kafka, topic, per_partition):
+        if isinstance(raw, dict) and raw.get("kind") == "news":
+            try:
+                events.append(ScoredEvent.from_wire(raw))
+            except (KeyError, TypeError, ValueError):
+                continue
+    seeded = novelty.seed(sorted(events, key=lambda e: e.ts))
+    log.info("novelty: %d stories restored from %s", seeded, topic)
+    return seeded
 
 
 def run_worker(settings: Settings) -> None:
@@ -37,6 +62,7 @@ def run_worker(settings: Settings) -> None:
     app, topics = create_app(settings)
     registry = CollectorRegistry()
     worker = build_worker(settings, app, topics, registry, load_classifier=lambda: classifier)
+    restore_novelty(settings, worker.novelty)
     register_agents(app, topics, worker, settings)
     if settings.metrics.port:
         serve(registry, worker.health, settings.metrics.host, settings.metrics.port)

@@ -118,3 +118,38 @@ def test_old_panes_are_pruned_and_late_records_counted():
     assert T0 not in state.panes
     result = apply_contributions(state, [c(2, T0 + 10)], 60, 3600)
     assert result.late == 1 and tumbling(state, T0, 60).count == 0
+
+
+def test_the_mean_score_is_weighted_by_relevance_and_the_count_stays_plain():
+    state = KeyState()
+    full = Contribution("ticker:X", "news", "a", T0, 2, 1.0, 0.0, "news[0]", 0, 1.0)
+    weak = Contribution("ticker:X", "news", "b", T0 + 1, 0, -1.0, 0.0, "news[0]", 1, 0.25)
+    apply_contributions(state, [full, weak], 60, 3600)
+    stats = tumbling(state, T0, 60)
+    assert stats.count == 2
+    assert stats.mean_score == pytest.approx((1.0 - 0.25) / 1.25)
+
+
+def test_repeats_count_in_the_raw_counts_but_not_the_novel_ones():
+    state = KeyState()
+    first = Contribution("ticker:X", "news", "a", T0, 0, -1.0, 0.0, "news[0]", 0)
+    copies = [
+        Contribution("ticker:X", "news", f"r{i}", T0 + i, 0, -1.0, 0.0, "news[0]", i, 1.0, False)
+        for i in range(1, 20)
+    ]
+    apply_contributions(state, [first, *copies], 60, 3600)
+    stats = tumbling(state, T0, 60)
+    assert (stats.count, stats.classes[0]) == (20, 20)
+    assert (stats.novel_count, stats.novel[0]) == (1, 1)
+    assert stats.metric("novel_negative_count") == 1.0 and stats.metric("negative_count") == 20
+    assert stats.flagged_ids == ("a",)  # evidence is distinct stories
+
+
+def test_contributions_and_panes_of_earlier_versions_still_read():
+    old = ["ticker:X", "news", "a", float(T0), 0, -0.5, 0.0, "news[0]", 3]
+    c_old = Contribution.from_wire(old)
+    assert (c_old.relevance, c_old.novel) == (1.0, True)
+    assert Contribution.from_wire(c_old.to_wire()) == c_old
+    state = KeyState.from_dict({"panes": {str(T0): [2, -1.0, [2, 0, 0], 0.0, ["a"]]}})
+    stats = tumbling(state, T0, 60)
+    assert stats.mean_score == -0.5 and stats.novel == (2, 0, 0)

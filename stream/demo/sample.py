@@ -1,6 +1,9 @@
 """A realistic sample feed for the demo and tests: headlines about the watchlist's tickers and
-ordinary card/bank transactions, with an injected negative-news surge on one ticker and a burst
-of risky transactions, plus a few malformed records. Deterministic for a seed.
+ordinary card/bank transactions, with an injected negative-news surge on one ticker (distinct
+stories, some syndicated) and a burst of risky transactions, plus a few malformed records.
+Every minute also brings a story syndicated by other sources ("UPDATE 1-… - Reuters"), and
+the feed carries headlines about two companies and macro news (rates, inflation, oil, a
+country): what entities, relevance and novelty are for. Deterministic for a seed.
 
 ``labelled_headlines`` gives the feed's headlines with the class of the template each came
 from: the project's own labelled texts, for the training-code tests and ``bench model`` (the
@@ -56,6 +59,46 @@ _SURGE = (
     "{c} suspends dividend after massive writedown",
     "{c} faces lawsuit over misled investors",
 )
+# Distinct negative stories for the surge ({c}: the surge company): each is news, not a copy.
+_SURGE_STORIES = (
+    "{c} shares plunge as regulators open fraud investigation",
+    "{c} stock crashes after accounting scandal at its trading unit",
+    "{c} hit with record fine over sanctions breaches",
+    "Investors dump {c} as loan losses mount",
+    "{c} suspends dividend after massive writedown",
+    "{c} faces class action over misled investors",
+    "{c} chief financial officer resigns amid probe",
+    "Credit agencies downgrade {c} debt two notches",
+    "{c} bonds slump to a record low",
+    "Short sellers pile into {c} ahead of hearing",
+    "{c} warns of steep quarterly loss, cuts outlook",
+    "Senators demand answers from {c} over hidden trades",
+    "{c} clients pull deposits after data breach",
+    "Auditor flags material weakness in {c} accounts",
+    "{c} delays annual report, shares tumble",
+    "Rating downgrade sends {c} to worst day since 2008",
+    "{c} hit by second lawsuit this week",
+    "Whistleblower says {c} hid billions in losses",
+    "{c} board under pressure as stock sinks further",
+    "Top investor cuts entire {c} stake",
+)
+# Stories about two companies ({c}, {c2}) and about the economy (no company at all).
+_PAIRS = (
+    "{c} and {c2} shares rise as the sector rallies",
+    "{c} partners with {c2} on AI data centres",
+    "{c} overtakes {c2} in quarterly revenue",
+)
+_MACRO = (
+    ("Fed holds interest rates steady, signals cuts later this year", "neutral"),
+    ("US inflation cools to 2.9% in October", "positive"),
+    ("Oil prices jump as OPEC+ extends output cuts", "neutral"),
+    ("ECB raises rates by 25 basis points", "negative"),
+    ("China GDP growth slows to 4.6%", "negative"),
+    ("Argentina's peso slides as inflation tops 100%", "negative"),
+    ("Gold hits record high on rate-cut bets", "positive"),
+    ("U.S. jobless claims fall to an eight-month low", "positive"),
+)
+_WIRES = ("UPDATE 1-{} - Reuters", "{} - Bloomberg", "BREAKING: {}", "{} | MarketWatch")
 # template class -> templates ({c}: company name, {t}: ticker)
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "neutral": _NEUTRAL,
@@ -114,6 +157,8 @@ def sample_feed(
     end = end or datetime.now(UTC).replace(microsecond=0)
     start = end - timedelta(minutes=minutes)
     news, txs = [], []
+    surge_stories = list(_SURGE_STORIES)
+    rng.shuffle(surge_stories)
     for minute in range(minutes):
         base = start + timedelta(minutes=minute)
         for i in range(news_per_min):
@@ -129,14 +174,19 @@ def sample_feed(
                     rng,
                 )
             )
+        news += _extras(f"{id_prefix}x{minute:03d}", base, minute, rng)
         if surge_at <= minute < surge_at + surge_len:
             for i in range(15):
+                # distinct stories first, then syndicated copies of them
+                k = (minute - surge_at) * 15 + i
+                story = surge_stories[k] if k < len(surge_stories) else None
+                template = story or rng.choice(_WIRES).format(rng.choice(_SURGE_STORIES))
                 news.append(
                     _news(
                         f"{id_prefix}surge{minute:03d}-{i:02d}",
                         base + timedelta(seconds=2 * i + 1),
                         surge_ticker,
-                        rng.choice(_SURGE),
+                        template,
                         rng,
                     )
                 )
@@ -192,6 +242,37 @@ def _news(id_: str, ts: datetime, ticker: str, template: str, rng: random.Random
     if rng.random() < 0.5:
         record["tickers"] = [ticker]
     return record
+
+
+def _extras(prefix: str, base: datetime, minute: int, rng: random.Random) -> list[dict[str, Any]]:
+    """A minute's story syndicated by 2-4 other sources, and every few minutes a headline
+    about two companies or a macro story."""
+    out = []
+    ticker = rng.choice(sorted(_COMPANIES))
+    story = rng.choice(_NEUTRAL + _POSITIVE).format(c=_COMPANIES[ticker], t=ticker)
+    at = base + timedelta(seconds=rng.randrange(20))
+    for k in range(1 + rng.randrange(2, 5)):
+        headline = story if k == 0 else _WIRES[(k - 1) % len(_WIRES)].format(story)
+        out.append(
+            {
+                "id": f"{prefix}-s{k}",
+                "published_at": (at + timedelta(seconds=7 * k)).isoformat(),
+                "source": ("newswire", "reuters", "bloomberg", "cnbc", "marketwatch")[k],
+                "headline": headline,
+            }
+        )
+    if minute % 3 == 0:
+        a, b = rng.sample(sorted(_COMPANIES), 2)
+        pair = rng.choice(_PAIRS).format(c=_COMPANIES[a], c2=_COMPANIES[b])
+        out.append(_record(f"{prefix}-p", base + timedelta(seconds=30), "markets-desk", pair))
+    if minute % 4 == 1:
+        headline, _ = _MACRO[(minute // 4) % len(_MACRO)]
+        out.append(_record(f"{prefix}-m", base + timedelta(seconds=40), "economics", headline))
+    return out
+
+
+def _record(id_: str, ts: datetime, source: str, headline: str) -> dict[str, Any]:
+    return {"id": id_, "published_at": ts.isoformat(), "source": source, "headline": headline}
 
 
 def _ordinary_tx(id_: str, ts: datetime, rng: random.Random) -> dict[str, Any]:

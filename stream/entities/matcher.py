@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from stream.entities.universe import Universe, english_words
+from stream.entities.universe import Universe, english_words, is_english
 
 __all__ = ["EntityMatcher", "Mention"]
 
@@ -53,6 +53,7 @@ _LEAD = frozenset(
     "has have just released reported here's here trading at for gains ahead stock shares "
     "their its on more most bullish bearish never been lifted cut cutting".split()
 )
+_NUMBER_DASH = re.compile(r"(?<=\d)-(?=[A-Za-z])")
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[&'’.\-][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*|&")
 _LEGAL_END = re.compile(
     r"(?:inc|corp|corporation|co|company|ltd|limited|plc|holdings?|group|trust|sa|ag|se|nv|"
@@ -101,7 +102,10 @@ _CORPORATE = frozenset(
     "inc inc. corp corp. corporation co plc ltd shares stock stocks ceo cfo earnings "
     "results reports reported posts beats misses tops q1 q2 q3 q4 fy revenue sales profit "
     "guidance downgraded upgraded downgrades upgrades cuts raises sees files announces to "
-    "said says shareholders investors dividend buyback deal".split()
+    "said says shareholders investors dividend buyback deal sues sued acquires buys sells "
+    "launches unveils hires names appoints expands plans wins loses settles agrees rallies "
+    "jumps falls slumps soars surges tumbles slides rises drops gains ceo's chief board "
+    "unit stake".split()
 )
 _EXTRA_LEFT: Mapping[str, frozenset[str]] = {
     "target": frozenset(
@@ -139,15 +143,22 @@ def _key(words: list[str]) -> tuple[str, ...]:
     return tuple(_fold(w) for w in words)
 
 
-def _slug(name: str) -> str:
-    """A company name as a key part: legal words and "The" dropped, lower case, underscores."""
-    words = [_fold(w) for w in _WORD.findall(name)][-3:]  # the name ends at the suffix
+def _slug(name: str, last: int | None = None) -> str:
+    """A company name as a key part: legal words and "The" dropped, lower case, underscores;
+    ``last``: only its last words (before a suffix, a Title Case headline runs into it)."""
+    found = _WORD.findall(name)
+    words = [_fold(w) for w in (found[-last:] if last else found)]
     while words and words[0] in _LEAD:
         words = words[1:]
     words = [w for w in words if w not in ("inc", "corp", "ltd", "plc", "co")]
-    if not words or (len(words) == 1 and len(words[0]) < 3) or any(w in _LEAD for w in words):
+    short = len(words) == 1 and len(words[0]) < 3 and not name.strip().isupper()  # "VF" ok
+    if not words or short or any(w in _LEAD for w in words):
         return ""
     return "_".join(words)[:48]
+
+
+def _bare(word: str) -> str:
+    return word.removesuffix("'s").removesuffix("’s")
 
 
 def _capitalised(word: str) -> bool:
@@ -159,7 +170,7 @@ class EntityMatcher:
     """Compiled from a universe once; ``find`` is pure and thread-safe."""
 
     names: Mapping[tuple[str, ...], str]  # lower-case word tuple -> ticker
-    common: Mapping[tuple[str, ...], str]  # single-word names that are English words: cased
+    common: Mapping[tuple[str, ...], str]  # English-word and first-word names, as written
     firsts: frozenset[str]
     longest: int
     tickers: Mapping[str, str]  # primary ticker or US listing ticker -> company ticker
@@ -182,17 +193,26 @@ class EntityMatcher:
                 if key in _MARKET_WORDS:
                     continue  # "Nasdaq", "Dow": the index, not Nasdaq, Inc. or Dow Inc.
                 names.setdefault(key, company.ticker)
-                if len(words) == 1 and key[0] in english:
+                if len(words) == 1 and is_english(key[0], english):
                     common.setdefault(key, words[0])
+            for short in company.short_names:  # "Goldman", "JPMorgan": only as written
+                key = _key(_WORD.findall(short))
+                if key and key not in names:
+                    names[key] = company.ticker
+                    common[key] = short
             for listing in company.listings:
                 listings.setdefault(listing, company.ticker)
             for us in company.us_tickers:
                 tickers.setdefault(us, company.ticker)
         for company in universe.companies.values():  # a primary ticker beats a listing's
             tickers[company.ticker] = company.ticker
-        bare = frozenset(  # US tickers only: "NDA" (Aurubis, Xetra) would be a word
+        # Bare upper-case tickers only for the watchlist's companies: across the whole
+        # universe too many are acronyms of something else ("RNG projects", "MHI").
+        watched = {t for c in universe.companies.values() if c.ticker in universe.watched
+                   for t in (c.ticker, *c.us_tickers)}  # fmt: skip
+        bare = frozenset(
             t
-            for t in tickers
+            for t in watched
             if len(t) >= 3 and t.isalpha() and t.lower() not in english and t not in ACRONYMS
         )
         return cls(
@@ -221,7 +241,15 @@ class EntityMatcher:
                 found[key] = Mention(ticker, how if known is None else known.how, at, company)
 
         for m in _CASHTAG.finditer(text):
-            add(self.ticker_of(m.group(1)), "cashtag", m.start())
+            symbol = m.group(1).upper()
+            if (
+                m.start() == 0
+                and len(symbol) == 5
+                and symbol not in self.tickers
+                and (text[m.end() : m.end() + 1] == ":")
+            ):
+                continue  # "$SUMRX: Asian Markets Close": a news feed's section, not a ticker
+            add(self.ticker_of(symbol), "cashtag", m.start())
         exchanges = list(_EXCHANGE.finditer(text)) + list(_PAREN_EXCHANGE.finditer(text))
         for m in exchanges:
             listing = f"{m.group(1)}:{m.group(2)}"
@@ -249,12 +277,17 @@ class EntityMatcher:
             slug = _slug(m.group(1))
             if slug and f"#{slug.split('_')[0]}" in text.lower():  # "... #Nordstrom #Stock"
                 add("", "headed", 0, slug)
+        english = english_words()
         for m in _SUFFIXED.finditer(text):
-            slug = _slug(m.group(1))
+            slug = _slug(m.group(1), last=3)
+            weak = m.group(0).rstrip(". ").endswith("Holdings")
+            if weak and all(w in english for w in re.split(r"[_-]", slug)):
+                continue  # "Plans to Halve Hedge-Fund Holdings": words, not a name
             if slug:
                 add("", "suffix", m.start(), slug)
 
     def _names(self, text: str, add: Callable[..., None]) -> None:
+        text = _NUMBER_DASH.sub(" ", text)  # "UPDATE 1-Goldman Sachs": same length, same offsets
         matches = list(_WORD.finditer(text))
         words = [m.group(0) for m in matches]
         lower = [_fold(w) for w in words]
@@ -279,10 +312,10 @@ class EntityMatcher:
                 ticker = self.names.get(key)
                 if ticker is None:
                     continue
-                if (
-                    n == 1
-                    and key in self.common
-                    and not self._is_name(words, lower, joined, i, key, title_case)
+                if n == 1 and (
+                    not self._is_name(words, lower, joined, i, key, title_case)
+                    if key in self.common
+                    else self._after_a_name(words, lower, joined, i, title_case)
                 ):
                     continue
                 add(ticker, "name", matches[i].start())
@@ -292,6 +325,15 @@ class EntityMatcher:
                 if not shouting and words[i] in self.bare:
                     add(self.tickers[words[i]], "ticker", matches[i].start())
             i += 1
+
+    def _after_a_name(
+        self, words: list[str], lower: list[str], joined: list[bool], i: int, title_case: bool
+    ) -> bool:
+        """A one-word name right after another capitalised name is a person's or another
+        company's ("Tom Brady", "CEO Lindsay Page"), unless every word has capitals."""
+        if title_case or not i or not joined[i] or not _capitalised(words[i - 1]):
+            return False
+        return i > 1 or not is_english(lower[i - 1], english_words())
 
     def _is_name(
         self,
@@ -304,7 +346,7 @@ class EntityMatcher:
     ) -> bool:
         """A common-word name counts only as written ("Target") and outside word contexts; in a
         Title Case Headline, where every word has capitals, only before a company word."""
-        if words[i] != self.common[key]:
+        if _bare(words[i]) != _bare(self.common[key]):  # as written, possessive aside
             return False
         left = lower[i - 1] if i and joined[i] else ""
         right = lower[i + 1] if i + 1 < len(lower) and joined[i + 1] else ""
@@ -312,8 +354,10 @@ class EntityMatcher:
             return False
         if right in _RIGHT_BLOCK:
             return False
-        if (left and i > 1 and _capitalised(words[i - 1])) or (
-            right and _capitalised(words[i + 1]) and right not in _CORPORATE
-        ):
-            return False  # "Southwest Ideas Investor Conference", "NBC News": another name
-        return not title_case or right in _CORPORATE or lower[i + 1 : i + 2] == ["'s"]
+        if title_case:  # every word has capitals: only a company word after it tells
+            return right in _CORPORATE
+        # "Southwest Ideas Investor Conference", "NBC News": part of another name
+        return not (
+            (left and i > 1 and _capitalised(words[i - 1]))
+            or (right and _capitalised(words[i + 1]) and right not in _CORPORATE)
+        )

@@ -28,7 +28,7 @@ from typing import Any
 from stream.entities.sectors import SECTORS, sector_of
 from stream.errors import ConfigError
 
-__all__ = ["Company", "Universe", "aliases_of", "english_words", "strip_legal"]
+__all__ = ["Company", "Universe", "aliases_of", "english_words", "is_english", "strip_legal"]
 
 _LEGAL = re.compile(
     r"(?:[\s,]+(?:inc|incorporated|corp|corporation|co|company|companies|plc|p\.l\.c|ltd|"
@@ -42,7 +42,20 @@ _GENERIC_FIRST = frozenset(
     "american first general united national international global royal bank capital "
     "southern northern western eastern new great public central federal standard "
     "consolidated continental pacific atlantic alpha old west east north south the china "
-    "japan india deutsche us u.s. walt wells".split()
+    "japan india deutsche us u.s. walt wells "
+    # people in the news whose surname starts a company's name ("Powell Industries")
+    "powell trump biden musk buffett dimon bezos lagarde yellen draghi mnuchin kudlow "
+    "warren sanders johnson carney kuroda xi modi macron merkel putin".split()
+)
+
+
+# One-word names (legal suffixes stripped) too generic to stand for their company: "News"
+# (News Corp), "Partners" (Partners Group). The full names still match.
+_GENERIC_ALIASES = frozenset(
+    "news investor investors partners group energy capital health international global "
+    "first united general national american standard premier pioneer sun match box core "
+    "host arch equity alliance eagle prime summit insight liberty heritage community "
+    "ally element essential evolution bancorp".split()
 )
 
 
@@ -53,6 +66,7 @@ class Company:
     sector: str | None
     aliases: tuple[str, ...]  # names as written in text, longest first
     listings: tuple[str, ...] = ()  # EXCHANGE:SYMBOL
+    short_names: tuple[str, ...] = ()  # first-word names: they count only as written
 
     @property
     def us_tickers(self) -> tuple[str, ...]:
@@ -74,9 +88,19 @@ def strip_legal(name: str) -> str:
 
 
 def aliases_of(name: str) -> tuple[str, ...]:
-    """The full name and the name without legal suffixes (first-word aliases are added by the
-    universe, which knows whether another company shares the word)."""
-    return tuple(dict.fromkeys(a for a in (name.strip(), strip_legal(name)) if len(a) >= 2))
+    """The full name and the name without legal suffixes (first-word names are added by the
+    universe, which knows whether another company shares the word). A stripped name that is
+    a quarter or too short to be told from text ("Q2" of Q2 Holdings) is not an alias; two
+    capitals are ("BP", "GM", "3M")."""
+    return tuple(dict.fromkeys(a for a in (name.strip(), strip_legal(name)) if _usable(a)))
+
+
+def _usable(alias: str) -> bool:
+    if alias.lower() in _GENERIC_ALIASES:
+        return False
+    if re.fullmatch(r"(?i)(?:q[1-4]|h[12]|fy\d*|\d+)", alias):
+        return False
+    return len(alias) >= 3 or (len(alias) == 2 and alias.isalnum() and alias.isupper())
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,15 +179,24 @@ def _with_short_names(companies: dict[str, Company], english: frozenset[str]) ->
             len(tickers) == 1
             and len(first) >= 4
             and first not in _GENERIC_FIRST
-            and first not in english
+            and not is_english(first, english)
             and first not in full
             and not first.isdigit()
         ):
             company = out[tickers[0]]
             word = strip_legal(company.name).split()[0].strip(",.")
             if len(word) >= 4:
-                out[tickers[0]] = replace(company, aliases=(*company.aliases, word))
+                out[tickers[0]] = replace(company, short_names=(word,))
     return out
+
+
+def is_english(word: str, english: frozenset[str]) -> bool:
+    """``word`` (lower case) or its singular is an English word: "partners", "customers"."""
+    return (
+        word in english
+        or (word.endswith("s") and word[:-1] in english)
+        or (word.endswith("es") and word[:-2] in english)
+    )
 
 
 @cache

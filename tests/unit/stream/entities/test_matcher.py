@@ -57,6 +57,11 @@ def test_the_ways_companies_are_named(matcher, text, expected):
         ("Dow futures fall 200 points", []),  # the index, not Dow Inc.
         ("Nasdaq gains 1%", []),
         ("Southwest Ideas Investor Conference begins", []),
+        ("Billionaires David Reuben and Simon Reuben finance the deal", []),  # a person
+        ("Tapestry Q2 EPS $1.08 vs. 88 cents", ["ticker:TPR"]),  # not Q2 Holdings
+        ("Green Plains Partners EPS misses", []),  # not Partners Group
+        ("Fed Chair Powell speaks today", []),  # not Powell Industries
+        ("Goldman expands company research", ["ticker:GS"]),
     ],
 )
 def test_names_that_are_common_words(matcher, text, expected):
@@ -99,3 +104,13 @@ def test_bounded_time_for_100_tickers_and_no_letters(matcher):
     assert len(matcher.find(text)) == 100
     assert matcher.find("1234 5678 ... !!!") == []
     assert time.perf_counter() - started < 1.0
+
+
+def test_wire_prefixes_do_not_glue_onto_names(matcher):
+    assert tickers(matcher, "UPDATE 1-Goldman Sachs announces buyback - Reuters") == ["ticker:GS"]
+    assert tickers(matcher, "Coca-Cola and Bristol-Myers rise") == ["ticker:KO", "ticker:BMY"]
+
+
+def test_possessive_names_that_are_words(matcher):
+    assert tickers(matcher, "Kohl's stock price target cut to $50") == ["ticker:KSS"]
+    assert tickers(matcher, "UAE stimulus may increase problem loans - Moody's") == ["ticker:MCO"]

@@ -27,10 +27,15 @@ def test_legal_suffixes_are_stripped_into_aliases():
 
 
 def test_unique_first_words_become_aliases_but_shared_or_english_ones_do_not(base):
-    assert "JPMorgan" in base.companies["JPM"].aliases
+    assert base.companies["GS"].short_names == ("Goldman",)
     deutsche = [c for c in base.companies.values() if c.name.startswith("Deutsche ")]
-    assert len(deutsche) > 1 and not any("Deutsche" in c.aliases for c in deutsche)
-    assert "Delta" not in base.companies["DAL"].aliases  # an English word
+    assert len(deutsche) > 1 and not any(c.short_names for c in deutsche)
+    assert not base.companies["DAL"].short_names  # "Delta" is an English word
+
+
+def test_quarters_and_tiny_names_are_not_aliases():
+    assert aliases_of("Q2 Holdings") == ("Q2 Holdings",)
+    assert aliases_of("BP p.l.c.") == ("BP p.l.c.", "BP")
 
 
 def test_the_watchlist_adds_names_overrides_sectors_and_adds_companies(base, tmp_path):

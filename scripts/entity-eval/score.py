@@ -41,7 +41,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path("entity-eval.json"))
     args = parser.parse_args()
     if not args.data.exists():
-        raise SystemExit(f"{args.data} not found: pass --data PATH/TO/tfns/train.csv")
+        msg = f"{args.data} not found: pass --data PATH/TO/tfns/train.csv"
+        raise SystemExit(msg)
     texts = [row["text"] for row in csv.DictReader(args.data.open(encoding="utf-8"))]
     settings = Settings()
     e = settings.entities
@@ -65,7 +66,8 @@ def main() -> None:
         label = json.loads(line)
         text = texts[label["row"]]
         if hashlib.sha1(text.encode()).hexdigest()[:12] != label["sha1"]:  # noqa: S324
-            raise SystemExit(f"row {label['row']} is not the labelled tweet: wrong train.csv?")
+            msg = f"row {label['row']} is not the labelled tweet: wrong train.csv?"
+            raise SystemExit(msg)
         gold = set(label["companies"])
         predicted = {k for k in found[label["row"]] if k.startswith(COMPANY)}
         for name in (label["split"], "all"):

@@ -176,11 +176,20 @@ def sample_feed(
             )
         news += _extras(f"{id_prefix}x{minute:03d}", base, minute, rng)
         if surge_at <= minute < surge_at + surge_len:
+            # each minute of the surge: its share of the distinct stories, and copies of the
+            # stories so far from other sources (a real surge is both)
+            per_minute = -(-len(surge_stories) // surge_len)
+            first = (minute - surge_at) * per_minute
+            fresh = surge_stories[first : first + per_minute]
+            told = surge_stories[: first + len(fresh)]
             for i in range(15):
-                # distinct stories first, then syndicated copies of them
-                k = (minute - surge_at) * 15 + i
-                story = surge_stories[k] if k < len(surge_stories) else None
-                template = story or rng.choice(_WIRES).format(rng.choice(_SURGE_STORIES))
+                template = (
+                    fresh[i // 2]
+                    if i % 2 == 0 and i // 2 < len(fresh)
+                    else rng.choice(_WIRES).format(rng.choice(told))
+                    if told
+                    else rng.choice(_SURGE)
+                )
                 news.append(
                     _news(
                         f"{id_prefix}surge{minute:03d}-{i:02d}",

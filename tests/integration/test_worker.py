@@ -134,6 +134,13 @@ def test_kill_9_mid_backlog_loses_nothing_and_does_not_inflate_windows(cluster):
     assert len(scored) > len(expected), "no redelivery happened: the kill tested nothing"
     # ... and the windows still count each record once
     _assert_windows_match(cluster, scored)
+    # ... and a redelivered story keeps the novelty it was scored with the first time
+    verdicts: dict[str, set[tuple[str, str | None]]] = {}
+    for r in scored:
+        if r["kind"] == "news":
+            verdicts.setdefault(r["id"], set()).add((r["novelty"], r["duplicate_of"]))
+    assert all(len(v) == 1 for v in verdicts.values())
+    assert sum(next(iter(v))[0] == "repeat" for v in verdicts.values()) > 100  # copies seen
 
 
 def test_two_workers_split_partitions_and_both_score(cluster):
@@ -148,3 +155,38 @@ def test_two_workers_split_partitions_and_both_score(cluster):
     b = metric(port_b, "finsentry_records_scored_total")
     assert a > 0 and b > 0, (a, b)
     assert a + b >= len(expected)
+
+
+def test_a_copy_after_a_restart_is_still_a_repeat_and_subjects_carry_relevance(cluster):
+    t = cluster.kafka.topics
+    now = time.time()
+
+    def story(id_, headline, source, offset_s):
+        published = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 600 + offset_s))
+        return orjson.dumps({"id": id_, "published_at": published, "source": source,
+                             "headline": headline})  # fmt: skip
+
+    proc, _, _ = cluster.start_worker()
+    first = "Boeing cuts 2026 delivery outlook as 737 production stalls"
+    produce(cluster.kafka, t.news, [story("orig", first, "wire", 0)])
+    scored = scored_ids(cluster.kafka, {"orig"}, timeout_s=120)
+    original = next(r for r in scored if r["id"] == "orig")
+    assert original["novelty"] == "first" and original["duplicate_of"] is None
+    subjects = {s["key"]: s["relevance"] for s in original["subjects"]}
+    assert subjects["ticker:BA"] == 0.9 and subjects["event:guidance_cut"] == 1.0
+    assert subjects["sector:industrials"] < subjects["ticker:BA"]
+    assert original["topics"] == list(subjects)
+
+    os.kill(proc.pid, signal.SIGKILL)  # the index is only in memory: a restart rebuilds it
+    proc.wait()
+    _, _, log = cluster.start_worker()
+    copies = [
+        story("copy", f"UPDATE 1-{first} - Reuters", "reuters", 30),
+        story("other", "Airbus raises 2026 delivery outlook", "wire", 40),
+    ]
+    produce(cluster.kafka, t.news, copies)
+    scored = scored_ids(cluster.kafka, {"orig", "copy", "other"}, timeout_s=180)
+    by_id = {r["id"]: r for r in scored}
+    assert (by_id["copy"]["novelty"], by_id["copy"]["duplicate_of"]) == ("repeat", "orig")
+    assert by_id["other"]["novelty"] == "first"
+    assert "novelty: 1 stories restored" in log.read_text()

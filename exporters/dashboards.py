@@ -100,7 +100,8 @@ def _sentiment() -> Any:
     q = _query
     sel = 'topic=~"$topic"'
     return (
-        _board("finsentry — news sentiment", "finsentry-sentiment", "(ticker|sector|topic):.*")
+        _board("finsentry — news sentiment", "finsentry-sentiment",
+               "(ticker|company|sector|event|macro|country|commodity|topic):.*")
         .with_panel(_ts("Mean signed score (hopping window)", "short",
             q(f'finsentry_window_mean_score{{window="hopping", {sel}}}', "{{topic}}")))
         .with_panel(_ts("Negative share (hopping window)", "percentunit",
@@ -116,6 +117,11 @@ def _sentiment() -> Any:
             .with_target(q('max by (rule, topic) (finsentry_alert_firing{rule=~'
                            '"negative_surge|sentiment_drop"})', "{{rule}} {{topic}}"))
             .grid_pos(GridPos(h=8, w=24, x=0, y=16)))
+        .with_panel(_ts("Stories in the latest pane: all vs first (syndicated copies are not "
+                        "news)", "short",
+            q(f'finsentry_window_records{{window="tumbling", {sel}}}', "all {{topic}}"),
+            q(f'finsentry_window_novel_records{{window="tumbling", {sel}}}', "first {{topic}}"),
+            y=24, w=24))
     )  # fmt: skip
 
 
@@ -123,7 +129,8 @@ def _transactions() -> Any:
     q = _query
     sel = 'topic=~"$topic"'
     return (
-        _board("finsentry — transaction risk", "finsentry-transactions", "(merchant|country):.*")
+        _board("finsentry — transaction risk", "finsentry-transactions",
+               "(merchant|counterparty_country):.*")
         .with_panel(_ts("High-risk share (hopping window)", "percentunit",
             q(f'finsentry_window_high_risk_share{{window="hopping", {sel}}}', "{{topic}}")))
         .with_panel(_ts("Mean expected risk (hopping window)", "short",

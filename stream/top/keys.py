@@ -1,6 +1,7 @@
 """Single-key commands while the dashboard runs on a terminal.
 
-    s  sort: records, mean, share, name      p  prefix: all, ticker:, sector:, merchant:, country:
+    s  sort: records, mean, share, name      p  prefix: all, ticker:, sector:, event:, macro:,
+                                                merchant:, counterparty_country:
     k  kind: all, news, transaction           q  quit
 
 The terminal is put in cbreak mode (keys arrive without Enter, Ctrl-C still interrupts) only
@@ -23,7 +24,7 @@ from stream.top.view import ViewOptions
 __all__ = ["HELP", "KEYS", "Keys", "apply_key"]
 
 SORTS = ("records", "mean", "share", "name")
-PREFIXES = ("", "ticker:", "sector:", "merchant:", "country:")
+PREFIXES = ("", "ticker:", "sector:", "event:", "macro:", "merchant:", "counterparty_country:")
 KINDS = (None, "news", "transaction")
 KEYS = frozenset("spkq")
 HELP = "keys: s sort  p prefix  k kind  q quit"

@@ -24,3 +24,24 @@ def test_an_invalid_setting_names_the_variable_and_the_allowed_values():
     assert result.exit_code == 2
     assert "FINSENTRY_KAFKA__SECURITY_PROTOCOL" in result.output
     assert "PLAINTEXT" in result.output and "Traceback" not in result.output
+
+
+def test_a_watchlist_naming_a_ticker_twice_is_one_line_at_start(tmp_path):
+    watchlist = tmp_path / "watchlist.toml"
+    watchlist.write_text(
+        '[[companies]]\nticker = "ACME"\nsector = "energy"\n'
+        '[[companies]]\nticker = "ACME"\nsector = "utilities"\n'
+    )
+    news = tmp_path / "news.jsonl"
+    news.write_text('{"id": "1", "published_at": "2026-01-01T00:00:00Z", "source": "s", '
+                    '"headline": "Acme beats"}\n')  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        ["rescore", str(news), "-o", str(tmp_path / "out.jsonl")],
+        env={"FINSENTRY_ALERTS__WATCHLIST_FILE": str(watchlist)},
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and result.output.count("error:") == 1
+    said = " ".join(result.output.split("error:")[1].split())  # one line, wrapped to 80
+    assert "ticker ACME is in entry #1 with sector 'energy' and in entry #2" in said
+    assert "keep one entry" in said

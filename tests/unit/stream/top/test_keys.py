@@ -14,10 +14,13 @@ def test_keys_cycle_sort_prefix_and_kind_and_leave_the_rest():
     assert apply_key(options, "s").sort == "mean"
     assert apply_key(apply_key(options, "s"), "s").sort == "share"
     prefixes = []
-    for _ in range(6):
+    for _ in range(8):
         options = apply_key(options, "p")
         prefixes.append(options.prefix)
-    assert prefixes == ["ticker:", "sector:", "merchant:", "country:", "", "ticker:"]
+    assert prefixes == [
+        "ticker:", "sector:", "event:", "macro:", "merchant:", "counterparty_country:", "",
+        "ticker:",
+    ]  # fmt: skip
     assert apply_key(ViewOptions(), "k").kind == "news"
     assert apply_key(ViewOptions(kind="transaction"), "k").kind is None
     assert apply_key(options, "x") == options

@@ -165,6 +165,43 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
+class _Shape:
+    """How a text is written, worked out on first use: most texts need none of it."""
+
+    __slots__ = ("_joined", "_matches", "_shouting", "_text", "_title_case", "_words")
+
+    def __init__(self, text: str, matches: list[re.Match[str]], words: list[str]) -> None:
+        self._text, self._matches, self._words = text, matches, words
+        self._joined: list[bool] | None = None
+        self._shouting: bool | None = None
+        self._title_case: bool | None = None
+
+    @property
+    def joined(self) -> list[bool]:
+        """Word i follows word i-1 with only spaces between ("price target", not "target;
+        Apple"): context words count only across such gaps."""
+        if self._joined is None:
+            m, text = self._matches, self._text
+            self._joined = [
+                i > 0 and not text[m[i - 1].end() : m[i].start()].strip() for i in range(len(m))
+            ]
+        return self._joined
+
+    @property
+    def shouting(self) -> bool:
+        if self._shouting is None:
+            self._shouting = sum(w.isupper() for w in self._words) > 0.6 * len(self._words)
+        return self._shouting
+
+    @property
+    def title_case(self) -> bool:
+        if self._title_case is None:
+            long_words = [w for w in self._words if len(w) >= 4 and w.isalpha()]
+            capitals = sum(w[0].isupper() for w in long_words)
+            self._title_case = capitals > 0.7 * max(len(long_words), 1)
+        return self._title_case
+
+
 @dataclass(frozen=True, slots=True)
 class EntityMatcher:
     """Compiled from a universe once; ``find`` is pure and thread-safe."""
@@ -291,19 +328,11 @@ class EntityMatcher:
         matches = list(_WORD.finditer(text))
         words = [m.group(0) for m in matches]
         lower = [_fold(w) for w in words]
-        # joined[i]: word i follows word i-1 with only spaces between ("price target", not
-        # "target; Apple"): context words count only across such gaps.
-        joined = [
-            i > 0 and not text[matches[i - 1].end() : matches[i].start()].strip()
-            for i in range(len(matches))
-        ]
-        shouting = sum(w.isupper() for w in words) > 0.6 * max(len(words), 1)
-        long_words = [w for w in words if len(w) >= 4 and w.isalpha()]
-        title_case = sum(w[0].isupper() for w in long_words) > 0.7 * max(len(long_words), 1)
+        shape = _Shape(text, matches, words)  # measured only when a rule needs it
         i = 0
         while i < len(words):
             if lower[i] not in self.firsts:
-                if not shouting and words[i] in self.bare:
+                if words[i] in self.bare and not shape.shouting:
                     add(self.tickers[words[i]], "ticker", matches[i].start())
                 i += 1
                 continue
@@ -313,16 +342,16 @@ class EntityMatcher:
                 if ticker is None:
                     continue
                 if n == 1 and (
-                    not self._is_name(words, lower, joined, i, key, title_case)
+                    not self._is_name(words, lower, shape.joined, i, key, shape.title_case)
                     if key in self.common
-                    else self._after_a_name(words, lower, joined, i, title_case)
+                    else self._after_a_name(words, lower, shape.joined, i, shape.title_case)
                 ):
                     continue
                 add(ticker, "name", matches[i].start())
                 i += n - 1
                 break
             else:
-                if not shouting and words[i] in self.bare:
+                if words[i] in self.bare and not shape.shouting:
                     add(self.tickers[words[i]], "ticker", matches[i].start())
             i += 1
 

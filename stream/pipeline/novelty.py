@@ -38,6 +38,8 @@ from stream.records import ScoredEvent
 __all__ = ["NoveltyIndex", "Verdict", "companies_of", "normalise", "proper_nouns", "shingles"]
 
 NUM_PERM = 64
+_PRIME = np.uint64((1 << 61) - 1)  # datasketch's Mersenne prime and hash range
+_MAX_HASH = np.uint64((1 << 32) - 1)
 _SEED = 7
 _PREFIX = re.compile(
     r"^(?:(?:update|corrected|refile|breaking|exclusive|urgent|wrapup|analysis|insight|"
@@ -97,7 +99,7 @@ class Verdict:
 @dataclass(slots=True)
 class _Story:
     ts: float
-    minhash: MinHash
+    signature: np.ndarray | None  # first stories only: repeats are not indexed
     verdict: Verdict
     companies: frozenset[str]
 
@@ -112,34 +114,44 @@ class NoveltyIndex:
         self.threshold = threshold
         self.max_stories = max_stories
         # datasketch picks the bands (b rows of r) that minimise false positives and negatives
-        # at the threshold; the band buckets are plain dicts (its storage layer costs ~100 µs
-        # a story in byte swaps and generic storage calls).
+        # at the threshold, and the MinHash permutations; signatures are computed for a whole
+        # batch at once and the band buckets are plain dicts (datasketch's MinHash objects and
+        # storage layer cost ~150 µs a story, this ~40).
         params = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._bands = [(i * params.r, (i + 1) * params.r) for i in range(params.b)]
         self._buckets: list[dict[bytes, list[str]]] = [{} for _ in self._bands]
         self._stories: OrderedDict[str, _Story] = OrderedDict()  # in insertion order
         self._newest = float("-inf")
         self._lock = threading.Lock()
-        self._template = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+        a, b = MinHash(num_perm=NUM_PERM, seed=_SEED).permutations
+        self._a, self._b = a.astype(np.uint64), b.astype(np.uint64)
 
     def __len__(self) -> int:
         return len(self._stories)
 
-    def _minhash(self, headline: str, companies: frozenset[str]) -> MinHash:
-        m = self._template.copy()
-        grams = shingles(headline, companies)
-        if grams:
-            m.update_batch(grams)
-        return m
+    def signatures(self, stories: Sequence[tuple[str, frozenset[str]]]) -> list[np.ndarray | None]:
+        """MinHash signatures of (headline, companies) pairs in one vectorised pass (None for
+        a headline without words)."""
+        grams = [shingles(headline, companies) for headline, companies in stories]
+        flat = [zlib.crc32(g) for gs in grams for g in gs]
+        if not flat:
+            return [None] * len(stories)
+        hashes = np.array(flat, dtype=np.uint64)[:, None]
+        permuted = np.bitwise_and((hashes * self._a + self._b) % _PRIME, _MAX_HASH)
+        starts = np.cumsum([0] + [len(gs) for gs in grams[:-1]])
+        minima = np.minimum.reduceat(permuted, starts, axis=0)
+        return [minima[i] if gs else None for i, gs in enumerate(grams)]
 
-    def _band_keys(self, minhash: MinHash) -> list[bytes]:
-        raw = minhash.hashvalues.astype(np.uint32).tobytes()
+    def _band_keys(self, signature: np.ndarray) -> list[bytes]:
+        raw = signature.astype(np.uint32).tobytes()
         return [raw[4 * start : 4 * end] for start, end in self._bands]
 
-    def _candidates(self, minhash: MinHash) -> set[str]:
+    def _candidates(self, keys: list[bytes]) -> set[str]:
         found: set[str] = set()
-        for bucket, key in zip(self._buckets, self._band_keys(minhash), strict=True):
-            found.update(bucket.get(key, ()))
+        for bucket, key in zip(self._buckets, keys, strict=True):
+            ids = bucket.get(key)
+            if ids:
+                found.update(ids)
         return found
 
     def judge(
@@ -149,45 +161,53 @@ class NoveltyIndex:
         headline's proper nouns (see ``companies_of``)."""
         if companies is None:
             companies = proper_nouns(headline)
+        signature = self.signatures([(headline, companies)])[0]
         with self._lock:
-            return self._judge(story_id, headline, ts, companies)
+            return self._judge(story_id, signature, ts, companies)
 
-    def _judge(self, story_id: str, headline: str, ts: float, companies: frozenset[str]) -> Verdict:
+    def _judge(
+        self, story_id: str, signature: np.ndarray | None, ts: float, companies: frozenset[str]
+    ) -> Verdict:
         known = self._stories.get(story_id)
         if known is not None:
             return known.verdict
-        minhash = self._minhash(headline, companies)
         verdict = Verdict(True)
-        if not np.all(minhash.hashvalues == self._template.hashvalues):  # has words
+        keys = self._band_keys(signature) if signature is not None else []
+        if signature is not None:
             earliest: tuple[float, str] | None = None
-            for other_id in self._candidates(minhash):
+            for other_id in self._candidates(keys):
                 other = self._stories[other_id]
-                if abs(ts - other.ts) > self.horizon_s:
+                if abs(ts - other.ts) > self.horizon_s or other.signature is None:
                     continue
                 if (companies or other.companies) and not companies & other.companies:
                     continue
-                if minhash.jaccard(other.minhash) < self.threshold:
+                similarity = np.count_nonzero(signature == other.signature) / NUM_PERM
+                if similarity < self.threshold:
                     continue
-                origin = other.verdict.duplicate_of or other_id
-                origin_ts = self._stories[origin].ts if origin in self._stories else other.ts
-                if earliest is None or (origin_ts, origin) < earliest:
-                    earliest = (origin_ts, origin)
+                if earliest is None or (other.ts, other_id) < earliest:
+                    earliest = (other.ts, other_id)
             if earliest is not None:
                 verdict = Verdict(False, earliest[1])
-        self._remember(story_id, minhash, ts, verdict, companies)
+        self._remember(story_id, signature, keys, ts, verdict, companies)
         return verdict
 
     def _remember(
         self,
         story_id: str,
-        minhash: MinHash,
+        signature: np.ndarray | None,
+        keys: list[bytes],
         ts: float,
         verdict: Verdict,
         companies: frozenset[str],
     ) -> None:
-        self._stories[story_id] = _Story(ts, minhash, verdict, companies)
-        for bucket, key in zip(self._buckets, self._band_keys(minhash), strict=True):
-            bucket.setdefault(key, []).append(story_id)
+        # Only first stories go into the band buckets: a copy is found through its original,
+        # so twenty copies of a story (or a template repeated all day) cost one candidate,
+        # not twenty.
+        indexed = signature if verdict.novel else None
+        self._stories[story_id] = _Story(ts, indexed, verdict, companies)
+        if indexed is not None:
+            for bucket, key in zip(self._buckets, keys, strict=True):
+                bucket.setdefault(key, []).append(story_id)
         self._newest = max(self._newest, ts)
         horizon = self._newest - self.horizon_s
         while self._stories:
@@ -195,7 +215,9 @@ class NoveltyIndex:
             if oldest.ts >= horizon and len(self._stories) <= self.max_stories:
                 break
             del self._stories[oldest_id]
-            for bucket, key in zip(self._buckets, self._band_keys(oldest.minhash), strict=True):
+            if oldest.signature is None:
+                continue
+            for bucket, key in zip(self._buckets, self._band_keys(oldest.signature), strict=True):
                 ids = bucket[key]
                 ids.remove(oldest_id)  # the oldest is at the front
                 if not ids:
@@ -203,32 +225,38 @@ class NoveltyIndex:
 
     def mark(self, events: Sequence[ScoredEvent]) -> list[ScoredEvent]:
         """News events with their novelty set, in order (other kinds pass through)."""
+        news = [e for e in events if e.kind == "news"]
+        companies = [companies_of(e) for e in news]
+        signatures = self.signatures(
+            [(str(e.extra.get("headline", "")), c) for e, c in zip(news, companies, strict=True)]
+        )
+        verdicts: dict[int, Verdict] = {}
         with self._lock:
-            out = []
-            for event in events:
-                if event.kind != "news":
-                    out.append(event)
-                    continue
-                verdict = self._judge(
-                    event.id,
-                    str(event.extra.get("headline", "")),
-                    event.ts.timestamp(),
-                    companies_of(event),
-                )
-                out.append(replace(event, novel=verdict.novel, duplicate_of=verdict.duplicate_of))
-            return out
+            for event, signature, c in zip(news, signatures, companies, strict=True):
+                verdicts[id(event)] = self._judge(event.id, signature, event.ts.timestamp(), c)
+        out = []
+        for event in events:
+            v = verdicts.get(id(event))
+            out.append(
+                event if v is None else replace(event, novel=v.novel, duplicate_of=v.duplicate_of)
+            )
+        return out
 
     def seed(self, events: Iterable[ScoredEvent]) -> int:
         """Remember news events judged before (read back from the scored topic at start),
         with the verdicts they carry; returns how many were new to the index."""
+        news = [e for e in events if e.kind == "news"]
+        companies = [companies_of(e) for e in news]
+        signatures = self.signatures(
+            [(str(e.extra.get("headline", "")), c) for e, c in zip(news, companies, strict=True)]
+        )
         added = 0
         with self._lock:
-            for event in events:
-                if event.kind != "news" or event.id in self._stories:
+            for event, signature, c in zip(news, signatures, companies, strict=True):
+                if event.id in self._stories:
                     continue
-                companies = companies_of(event)
-                minhash = self._minhash(str(event.extra.get("headline", "")), companies)
                 verdict = Verdict(event.novel, None if event.novel else event.duplicate_of)
-                self._remember(event.id, minhash, event.ts.timestamp(), verdict, companies)
+                keys = self._band_keys(signature) if signature is not None else []
+                self._remember(event.id, signature, keys, event.ts.timestamp(), verdict, c)
                 added += 1
         return added

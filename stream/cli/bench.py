@@ -32,10 +32,15 @@ def bench_stream_cmd(
     import orjson
     from rich.table import Table
 
+    from stream.bench.machine import describe, machine
     from stream.bench.stream import bench_stream
 
-    result = bench_stream(ctx.obj, records, latency_seconds, rounds, latency_rate)
-    table = Table(title="bench stream (embedded broker, one worker, same texts)")
+    result = {**bench_stream(ctx.obj, records, latency_seconds, rounds, latency_rate)}
+    result["machine"] = machine()
+    table = Table(
+        title=f"bench stream (embedded broker, one worker, same texts) on "
+        f"{describe(result['machine'])}"
+    )
     for col in ("measure", "value"):
         table.add_column(col)
     for key, value in result.items():
@@ -69,6 +74,7 @@ def bench_model_cmd(
     """torch eager fp32 vs ORT fp32 vs ORT int8 (vs CUDA fp16), same texts, one run."""
     from models.datasets import load_labelled
     from models.tasks import NEWS
+    from stream.bench.machine import describe, machine
     from stream.bench.model import bench_model
     from stream.demo.sample import labelled_headlines
 
@@ -86,9 +92,11 @@ def bench_model_cmd(
         rounds=rounds,
         include_torch=include_torch,
     )
+    result["machine"] = machine()
     table = Table(
         title=f"bench model — {result['model']}, {result['texts']} texts, {threads} threads, "
         f"{rounds} interleaved rounds (ratios: median per round), GPU: {result['gpu']['reason']}"
+        f"; CPU: {describe(result['machine'])}"
     )
     for col in ("engine", "batch", "sentences/s", "p50 ms", "p99 ms", "× torch", "× int8 CPU"):
         table.add_column(col)
@@ -120,14 +128,16 @@ def bench_rescore_cmd(
     json_out: Annotated[Path, typer.Option("--json")] = Path("bench-rescore.json"),
 ) -> None:
     """Rescore throughput vs bare score_batch (one run) and peak memory vs input size."""
+    from stream.bench.machine import describe, machine
     from stream.bench.rescore import bench_rescore
 
     result = bench_rescore(ctx.obj, rows, rounds, chunk_size, (small, large), memory_scorer)
-    table = Table(title="bench rescore")
+    result["machine"] = machine()
+    table = Table(title=f"bench rescore on {describe(result['machine'])}")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for key, value in result.items():
-        if key != "memory":
+        if key not in ("memory", "machine"):
             table.add_row(key, str(value))
     for m in result["memory"]:
         table.add_row(

@@ -1,21 +1,50 @@
-"""``finsentry eval``: accuracy, macro-F1, per-class report and confusion matrix of a file."""
+"""``finsentry eval``: accuracy, macro-F1, per-class report, confusion matrix and calibration
+(ECE, reliability diagram) of a file; ``logits_of`` for fitting a temperature."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from models.datasets import LabelledTexts
 from models.metrics import ClassificationReport, classification_report
 from models.serving.runtime import Classifier
+from models.text import clean_text
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "logits_of", "probabilities_of"]
+
+
+def probabilities_of(
+    classifier: Classifier, data: LabelledTexts
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(probabilities, true labels) of the texts that scored, and how many did not."""
+    scores = classifier.scorer(data.task.name).score_batch(list(data.texts))
+    rows, labels = [], []
+    for y, s in zip(data.labels, scores, strict=True):
+        if s.label is not None:
+            rows.append([s.probabilities[name] for name in data.task.labels])
+            labels.append(y)
+    width = len(data.task.labels)
+    return (
+        np.array(rows, dtype=np.float64).reshape(-1, width),
+        np.array(labels),
+        len(scores) - len(rows),
+    )
 
 
 def evaluate(classifier: Classifier, data: LabelledTexts) -> tuple[ClassificationReport, int]:
     """Score every text; returns the report and how many texts could not be scored."""
-    scores = classifier.scorer(data.task.name).score_batch(list(data.texts))
-    pairs = [
-        (y, data.task.labels.index(s.label))
-        for y, s in zip(data.labels, scores, strict=True)
-        if s.label is not None
-    ]
-    report = classification_report([p[0] for p in pairs], [p[1] for p in pairs], data.task.labels)
-    return report, len(scores) - len(pairs)
+    probs, labels, unscored = probabilities_of(classifier, data)
+    report = classification_report(labels.tolist(), probs.argmax(axis=1).tolist(), data.task.labels)
+    return report, unscored
+
+
+def logits_of(classifier: Classifier, data: LabelledTexts) -> tuple[np.ndarray, np.ndarray]:
+    """Uncalibrated head logits and labels of the texts that encode (for fitting ``T``)."""
+    task = data.task.name
+    ids = classifier.encode([clean_text(t) for t in data.texts])  # as score_batch does
+    keep = [i for i, seq in enumerate(ids) if seq]
+    pooled, errors = classifier.embed([ids[i] for i in keep])
+    good = [row for row, e in enumerate(errors) if e is None]
+    logits = classifier.logits(task, pooled[good])
+    labels = np.array([data.labels[keep[row]] for row in good])
+    return logits, labels

@@ -168,11 +168,20 @@ class Classifier:
     def _hidden_size(self) -> int:
         return int(next(iter(self.heads.weights.values())).shape[1])
 
+    def logits(self, task: str, pooled: np.ndarray) -> np.ndarray:
+        return np.asarray(pooled @ self.heads.weights[task].T + self.heads.biases[task])
+
+    def temperature(self, task: str) -> float:
+        """The task's calibration temperature from the manifest (1: uncalibrated)."""
+        return float(self.manifest.tasks[task].get("temperature", 1.0))
+
     def probabilities(self, task: str, pooled: np.ndarray) -> np.ndarray:
-        logits = pooled @ self.heads.weights[task].T + self.heads.biases[task]
+        """Calibrated: softmax of the logits divided by the task's temperature, the same for
+        every variant (the heads run here, after any encoder)."""
+        logits = self.logits(task, pooled) / self.temperature(task)
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
 class TaskScorer:

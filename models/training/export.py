@@ -211,6 +211,10 @@ def export_model(cfg: ExportConfig) -> Manifest:
         manifest.variants[variant]["metrics"] = metrics
     manifest.write()
     _write_card(manifest)
+    from models.training.calibrate import calibrate
+
+    # the temperature of the shipped variant, fitted on half the held-out split (see calibrate)
+    calibrate(_classifier(manifest, out / ENCODER_INT8, "int8"), val)
     if not cfg.keep_fp32:
         (out / ENCODER_FP32).unlink()
     return manifest

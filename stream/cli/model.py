@@ -129,6 +129,37 @@ def export_cmd(
     console.print(f"wrote {manifest.directory} ({manifest.version})")
 
 
+@app.command("calibrate")
+@user_errors
+def calibrate_cmd(
+    ctx: typer.Context,
+    model_dir: Annotated[Path | None, typer.Option(help="default: the shipped model")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="the news training data (default: as trained)")
+    ] = None,
+) -> None:
+    """Fit each task's temperature on the validation split training held out; write it, the
+    ECE before and after and a reliability diagram into the model directory."""
+    from models.training.calibrate import calibrate, validation_sets
+
+    clf = _model_settings(ctx, dir=model_dir, variant="int8", provider="cpu").load()
+    found = calibrate(clf, validation_sets(clf.manifest, data))
+    table = Table(title=f"calibration of {clf.version} (held-out half of the validation split)")
+    for col in ("task", "temperature", "ECE before", "ECE after", "confidence", "accuracy"):
+        table.add_column(col)
+    for c in found.values():
+        table.add_row(
+            c.task,
+            f"{c.temperature}",
+            f"{c.ece_before:.4f}",
+            f"{c.ece_after:.4f}",
+            f"{c.mean_confidence_before:.3f} -> {c.mean_confidence_after:.3f}",
+            f"{c.accuracy:.4f}",
+        )
+    Console().print(table)
+    console.print(f"wrote {clf.manifest.directory} (manifest, MODEL_CARD.md, reliability-*.png)")
+
+
 def _model_settings(ctx: typer.Context, **overrides: object) -> ModelSettings:
     base: ModelSettings = getattr(ctx.obj, "model", None) or ModelSettings()
     return base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
@@ -144,13 +175,22 @@ def eval_cmd(
     model_dir: Annotated[Path | None, typer.Option()] = None,
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
 ) -> None:
-    """Accuracy, macro-F1, per-class report and confusion matrix of any variant on any file."""
+    """Accuracy, macro-F1, per-class report, confusion matrix and calibration (ECE, a
+    reliability diagram PNG next to the JSON) of any variant on any file."""
+    from models.calibration import expected_calibration_error, reliability_diagram
     from models.datasets import load_labelled
-    from models.evaluate import evaluate
+    from models.evaluate import probabilities_of
+    from models.metrics import classification_report
     from models.tasks import get_task
 
     clf = _model_settings(ctx, dir=model_dir, variant=variant).load()
-    report, unscored = evaluate(clf, load_labelled(data, get_task(task)))
+    labelled = load_labelled(data, get_task(task))
+    probs, labels, unscored = probabilities_of(clf, labelled)
+    report = classification_report(
+        labels.tolist(), probs.argmax(axis=1).tolist(), labelled.task.labels
+    )
+    ece = expected_calibration_error(probs, labels) if len(labels) else None
+    confidence = float(probs.max(axis=1).mean()) if len(labels) else None
     table = Table(title=f"{task} on {data} — {clf.version} ({clf.provider})")
     for col in ("class", "precision", "recall", "F1", "support"):
         table.add_column(col)
@@ -170,8 +210,15 @@ def eval_cmd(
     for name, row in zip(report.labels, report.confusion, strict=True):
         cm.add_row(name, *map(str, row))
     Console().print(cm)
+    calibration = (
+        ""
+        if ece is None
+        else f"  ECE {ece:.4f}  mean confidence {confidence:.3f}"
+        f" (temperature {clf.temperature(task)})"
+    )
     Console().print(
         f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  unscored {unscored}"
+        + calibration
     )
     if json_out:
         payload = {
@@ -180,9 +227,17 @@ def eval_cmd(
             "model": clf.version,
             "provider": clf.provider,
             "unscored": unscored,
+            "ece": ece,
+            "mean_confidence": confidence,
+            "temperature": clf.temperature(task),
             **report.to_dict(),
         }
         json_out.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2))
+        if len(labels):
+            png = reliability_diagram(
+                {clf.version: probs}, labels, json_out.with_suffix(".png"), f"{task} on {data}"
+            )
+            console.print(f"wrote {json_out} and {png}")
 
 
 @app.command("score")

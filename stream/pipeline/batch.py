@@ -41,6 +41,7 @@ __all__ = [
     "WindowStep",
     "by_key",
     "covered_offsets",
+    "judge_novelty",
     "run_batch",
 ]
 
@@ -95,8 +96,13 @@ def run_batch(
     scorer: BatchScorer,
     ctx: BatchContext,
     now: datetime,
+    novelty: bool = True,
 ) -> BatchResult:
-    """Parse, find subjects, score and judge novelty for one micro-batch of ``kind``."""
+    """Parse, find subjects, score and judge novelty for one micro-batch of ``kind``.
+
+    ``novelty=False`` leaves the last step to ``judge_novelty``: the worker scores batches
+    side by side but must judge them in the order they arrived (a copy judged before its
+    original would be "first")."""
     parse_ctx = ParseContext(ctx.limits, now, ctx.account_key)
     parsed = parse_batch(kind, raws, parse_ctx)
     result = BatchResult(kind, parsed.items, [], list(parsed.rejects), 0.0, [r for _, r in raws])
@@ -105,12 +111,21 @@ def run_batch(
     started = time.perf_counter()
     outcome = score_records(kind, parsed.items, scorer, ctx.entities, ctx.limits.max_subjects)
     result.inference_s = time.perf_counter() - started
-    result.scored = ctx.novelty.mark(outcome.scored) if kind.novelty else outcome.scored
+    result.scored = outcome.scored
+    if novelty:
+        judge_novelty(result, ctx)
     result.subjects_dropped = outcome.subjects_dropped
     result.dead_letters += [
         dead_letter(kind, "unscorable", why, ref, parsed.raws[ref], parse_ctx)
         for ref, why in outcome.failed
     ]
+    return result
+
+
+def judge_novelty(result: BatchResult, ctx: BatchContext) -> BatchResult:
+    """Mark the batch's scored events first or repeat (in place; kinds without novelty pass)."""
+    if result.kind.novelty and result.scored:
+        result.scored = ctx.novelty.mark(result.scored)
     return result
 
 

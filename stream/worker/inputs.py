@@ -24,7 +24,13 @@ from typing import Any, Protocol
 import orjson
 
 from exporters.metrics import Metrics, SubjectLabels
-from stream.pipeline.batch import BatchContext, BatchResult, covered_offsets, run_batch
+from stream.pipeline.batch import (
+    BatchContext,
+    BatchResult,
+    covered_offsets,
+    judge_novelty,
+    run_batch,
+)
 from stream.pipeline.kinds import RecordKind
 from stream.pipeline.parse import ParseContext, dead_letter
 from stream.pipeline.score import BatchScorer
@@ -121,6 +127,7 @@ class InputHandler:
         self._metrics = metrics
         self._labels = labels
         self._rejects = RejectSummary(kind.name, log)
+        self._novelty_turn: asyncio.Future[None] | None = None  # the last batch's judging
 
     def received(self, messages: Sequence[Any]) -> None:
         """A batch was handed over (counted once, however often it is retried)."""
@@ -128,15 +135,26 @@ class InputHandler:
         self._metrics.last_record.labels(self.kind.name).set(time.time())
 
     async def prepare(self, messages: Sequence[Any]) -> Prepared:
-        """Parse and score one micro-batch in an inference thread (several run at once)."""
-        now = datetime.now(UTC)
-        raws = [_raw(m) for m in messages]
-        scorer = await self._scorer(self.kind.task)
+        """Parse and score one micro-batch in an inference thread (several run at once), then
+        judge its novelty in turn: batches are judged in the order they were handed over,
+        so a story's copies never come before it."""
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            self._executor, run_batch, self.kind, raws, scorer, self._ctx, now
-        )
-        return Prepared(now, result)
+        before, mine = self._novelty_turn, loop.create_future()
+        self._novelty_turn = mine
+        try:
+            now = datetime.now(UTC)
+            raws = [_raw(m) for m in messages]
+            scorer = await self._scorer(self.kind.task)
+            result = await loop.run_in_executor(
+                self._executor, run_batch, self.kind, raws, scorer, self._ctx, now, False
+            )
+            if before is not None:
+                await before
+            await loop.run_in_executor(self._executor, judge_novelty, result, self._ctx)
+            return Prepared(now, result)
+        finally:
+            if not mine.done():
+                mine.set_result(None)
 
     async def publish(self, messages: Sequence[Any], prepared: Prepared) -> list[Any]:
         """Send one batch's outputs; returns their broker-ack futures.

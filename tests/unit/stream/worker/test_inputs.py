@@ -141,3 +141,46 @@ def test_an_unpublishable_batch_becomes_redacted_dead_letters():
     assert (
         sample("finsentry_records_rejected_total", {"kind": "news", "reason": "unpublishable"}) == 2
     )
+
+
+class _SlowFirst(KeywordScorer):
+    """Scores texts with "slow" only after the other batch has been scored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.others_done = __import__("threading").Event()
+
+    def score_batch(self, texts):
+        if any("slow" in t for t in texts):
+            assert self.others_done.wait(5)
+            time.sleep(0.3)  # time for the other batch's next step
+            return super().score_batch(texts)
+        try:
+            return super().score_batch(texts)
+        finally:
+            self.others_done.set()
+
+
+def test_batches_scored_side_by_side_are_judged_for_novelty_in_arrival_order():
+    ctx = BatchContext(ValidationSettings(), b"k", Entities.of({"JPM": "financials"}, {}))
+    scorer = _SlowFirst()
+
+    async def scorer_for(task: str) -> KeywordScorer:
+        return scorer
+
+    handler = InputHandler(NEWS, ctx, scorer_for, ThreadPoolExecutor(2), RecordingSender(),
+                           TOPICS, Metrics.create(CollectorRegistry()),
+                           SubjectLabels([], 10))  # fmt: skip
+    story = "JPM slow plunge as regulators open a fraud probe into its trading desk"
+    first = [_news(1, story)]
+    copy = [_news(2, f"UPDATE 1-{story.replace(' slow', '')} - Reuters")]
+
+    async def main():
+        a = asyncio.ensure_future(handler.prepare(first))
+        b = asyncio.ensure_future(handler.prepare(copy))
+        return await a, await b
+
+    a, b = asyncio.run(main())
+    assert scorer.others_done.is_set()  # the copy was scored first ...
+    assert a.result.scored[0].novel  # ... and still judged after the original
+    assert (b.result.scored[0].novel, b.result.scored[0].duplicate_of) == (False, "n1")

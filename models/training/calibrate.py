@@ -11,8 +11,10 @@ serves.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,8 @@ def calibrate(
     classifier: Classifier, validation: dict[str, LabelledTexts], seed: int = 0
 ) -> dict[str, Calibration]:
     """Fit and check one temperature per task; writes them and a reliability diagram per task
-    (``reliability-<task>.png``) into the model directory, and the manifest."""
+    (``reliability-<task>.png``) into the model directory, and the manifest (its version gains
+    ``+cal<digest>``)."""
     manifest = classifier.manifest
     found = {}
     for task, data in validation.items():
@@ -95,6 +98,11 @@ def calibrate(
             calibration.checked_on,
         )
         found[task] = calibration
+    # Calibrated scores differ from the uncalibrated ones: a new version says so on every
+    # scored event ("…+cal3f2a1c", from the temperatures; the same temperatures, the same one).
+    temperatures = json.dumps({t: c.temperature for t, c in sorted(found.items())})
+    digest = hashlib.sha256(temperatures.encode()).hexdigest()[:6]
+    manifest = replace(manifest, version=f"{manifest.version.split('+cal')[0]}+cal{digest}")
     manifest.write()
     _card(manifest, found)
     return found
@@ -104,6 +112,9 @@ def _card(manifest: Manifest, found: dict[str, Calibration]) -> None:
     card = manifest.directory / "MODEL_CARD.md"
     text = card.read_text() if card.exists() else f"# {manifest.name}\n"
     text = text.split("\n## Calibration\n")[0].rstrip() + "\n"
+    head, _, rest = text.partition("\n")
+    if head.startswith("# "):
+        text = f"# {manifest.name} {manifest.version}\n{rest}"
     lines = [
         "",
         "## Calibration",

@@ -59,3 +59,10 @@ def test_the_runtime_applies_the_manifest_temperature(shipped_classifier, monkey
     assert (raw.argmax(1) == soft.argmax(1)).all()
     assert (soft.max(1) < raw.max(1)).all()
     assert soft == pytest.approx(softmax(clf.logits("news", pooled), 3.0), abs=1e-6)
+
+
+def test_a_task_without_errors_keeps_temperature_one():
+    labels = np.array([0, 1, 2] * 50)
+    logits = np.eye(3)[labels] * 8.0
+    c = Calibration.fit("transactions", logits, labels, logits, labels)
+    assert c.temperature == 1.0 and c.accuracy == 1.0

@@ -24,8 +24,17 @@ def test_export_passes_gates_and_writes_a_loadable_manifest(trained, tmp_path):
     assert "vs_fp32" in manifest.variants["int8"]["metrics"]["news"]
     reloaded = Manifest.load(tmp_path / "m")
     reloaded.verify()
-    assert "macro-F1" in (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    assert "macro-F1" in card
+    # calibrated at export: a temperature per task, measured on the other half of the split
+    for task in ("news", "transactions"):
+        spec = reloaded.tasks[task]
+        assert spec["temperature"] > 0 and spec["calibration"]["checked_on"] > 0
+        assert (tmp_path / "m" / f"reliability-{task}.png").read_bytes()[:4] == b"\x89PNG"
+    assert "## Calibration" in card and "+cal" in reloaded.version
+    assert card.startswith(f"# {reloaded.name} {reloaded.version}")
     clf = Classifier.load(tmp_path / "m", provider="cpu")
+    assert clf.temperature("news") == reloaded.tasks["news"]["temperature"]
     assert len(clf.scorer("news").score_batch(["a", "b"])) == 2
 
 

@@ -2,20 +2,21 @@
 
 Each headline is normalised (wire prefixes like "UPDATE 2-", source suffixes like " - Reuters",
 URLs, handles, cashtag signs and punctuation dropped, lower case) and cut into word shingles
-(single words and pairs); a MinHash of them goes into a MinHash LSH index (PyPI
-``datasketch``). A story whose headline is estimated at least ``threshold`` similar to one
-seen within ``horizon_s`` of event time before it, and about the same company (they share a
-``ticker:``/``company:`` subject, or neither names one), is a *repeat* of the earliest such
-story (``duplicate_of``); otherwise it is *first*. The company check keeps templated
-headlines apart ("Equinor misses on revenue" does not repeat "ArcelorMittal misses on
-revenue"); the company keys are also shingles, so such stories rarely even meet in the index.
+(single words and pairs, plus the story's company keys); its MinHash signature (datasketch's
+permutations) is banded as datasketch's LSH chooses for the threshold, and only first stories
+are indexed, so a story copied twenty times is one candidate. A story whose headline is
+estimated at least ``threshold`` similar to an indexed one within ``horizon_s`` of event time,
+and about the same company (a shared ``ticker:``/``company:`` subject; for stories naming
+none, the same leading proper noun), is a *repeat* of the earliest such story
+(``duplicate_of``); otherwise it is *first*. The company check keeps templated headlines apart
+("Equinor misses on revenue" does not repeat "ArcelorMittal misses on revenue").
 
 The index is the worker's state for novelty: a record seen again (redelivery after a crash,
 a replay) gets the verdict it got the first time, so a story is never "new" twice; stories
 older than the horizon, or beyond ``max_stories``, are forgotten oldest first. ``seed``
-rebuilds it from scored events (the scored topic's recent past, at worker start). The
-re-scoring backtest runs the same index over the same records in the same order, so it gives
-the same novelty as the worker.
+rebuilds it from scored events (the scored topic's recent past, at worker start). The worker
+judges its batches in the order they arrived and the re-scoring backtest runs the same index
+over the same records in the same order, so both give the same novelty.
 """
 
 from __future__ import annotations

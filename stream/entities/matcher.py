@@ -1,6 +1,6 @@
 """Find the companies a text names: one matcher compiled from the universe, cheap per record.
 
-Four ways a company is named, strongest first:
+The ways a company is named, strongest first:
 
 - a cashtag ``$AAPL`` (a US listing of a universe company, or any ticker: unknown cashtags
   still count, as ``ticker:XYZ``);
@@ -8,15 +8,19 @@ Four ways a company is named, strongest first:
 - a parenthesised ticker after a name, "Covanta Holding Corporation (CVA)" (known tickers,
   or unknown ones right after a legal suffix; acronyms like (CEO), (ETF) never count);
 - a name or alias, found by looking word n-grams up in one table (no regex alternation over
-  thousands of names), longest first;
+  thousands of names), longest first; a bare upper-case ticker only for the watchlist's
+  companies (across the whole universe too many are other acronyms);
 - outside the universe, a capitalised name with a legal suffix ("Vecima Networks Inc.",
   "PEDEVCO Corp.") or a press-release heading ("Nordstrom : Hiring ... #Stock") becomes
   ``company:vecima_networks`` — a subject without a ticker or sector.
 
 Names that are also common English words ("Target", "Shell", "Apple", "Next", "Visa", "Gap")
 count only when written with their capitals and not in a context that makes them the word:
-"price target", "apple juice", "shell company", "next week", "visa applications". The rule
-is the same for every such name, with a few extra context words for the well-known ones.
+"price target", "apple juice", "shell company", "next week", "visa applications"; in a
+Title Case headline, where every word has capitals, only before a company word ("Target
+Stock Soars"). First-word short names (Goldman) follow the same rules. A one-word name right
+after another capitalised name is a person's or another company's ("Tom Brady", "CEO Lindsay
+Page"). Possessives and accents are folded ("Kohl's", "L'Oreal").
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ sector of the one taxonomy (``sectors``), the names it is written as, and its li
 (``NYSE:SHEL``, ``LON:SHEL``), whose US tickers also resolve cashtags (``$SHEL``).
 
 Names: the full name, the name with legal suffixes stripped ("Target Corporation" -> "Target",
-"Goldman Sachs Group, Inc." -> "Goldman Sachs") and its first word where no other company
-starts with it ("JPMorgan Chase" -> "JPMorgan"; "Deutsche" is shared, so not an alias).
+"Goldman Sachs Group, Inc." -> "Goldman Sachs"), and as a short name, matched only as written,
+its first word where no other company starts with it and it is neither an English word nor a
+person in the news ("Goldman"; "Deutsche" is shared, "Delta" a word, "Powell" the Fed's).
 
 Watchlist file (TOML), per ``[[companies]]``: ``ticker``, optional ``names``, ``sector`` and
 ``listings``. A ticker of the base gets the names added and the sector replaced; a new ticker

@@ -224,13 +224,20 @@ class NoveltyIndex:
                 if not ids:
                     del bucket[key]
 
-    def mark(self, events: Sequence[ScoredEvent]) -> list[ScoredEvent]:
-        """News events with their novelty set, in order (other kinds pass through)."""
+    def _prepare(
+        self, events: Iterable[ScoredEvent]
+    ) -> tuple[list[ScoredEvent], list[frozenset[str]], list[np.ndarray | None]]:
+        """The news among ``events``, their company keys and signatures (one pass)."""
         news = [e for e in events if e.kind == "news"]
         companies = [companies_of(e) for e in news]
         signatures = self.signatures(
             [(str(e.extra.get("headline", "")), c) for e, c in zip(news, companies, strict=True)]
         )
+        return news, companies, signatures
+
+    def mark(self, events: Sequence[ScoredEvent]) -> list[ScoredEvent]:
+        """News events with their novelty set, in order (other kinds pass through)."""
+        news, companies, signatures = self._prepare(events)
         verdicts: dict[int, Verdict] = {}
         with self._lock:
             for event, signature, c in zip(news, signatures, companies, strict=True):
@@ -246,11 +253,7 @@ class NoveltyIndex:
     def seed(self, events: Iterable[ScoredEvent]) -> int:
         """Remember news events judged before (read back from the scored topic at start),
         with the verdicts they carry; returns how many were new to the index."""
-        news = [e for e in events if e.kind == "news"]
-        companies = [companies_of(e) for e in news]
-        signatures = self.signatures(
-            [(str(e.extra.get("headline", "")), c) for e, c in zip(news, companies, strict=True)]
-        )
+        news, companies, signatures = self._prepare(events)
         added = 0
         with self._lock:
             for event, signature, c in zip(news, signatures, companies, strict=True):

@@ -34,6 +34,7 @@ class Health:
     problem: str | None = None  # e.g. the model failed to load
     broker_seen: float = field(default_factory=time.monotonic)
     broker_problem: str | None = None
+    model_refused: str | None = None  # a promoted version not served (still ready)
 
     def beat(self) -> None:
         self.last_beat = time.monotonic()
@@ -63,6 +64,7 @@ class Health:
             "assigned_partitions": self.assigned_partitions,
             "broker_answer_age_s": round(broker_age, 1),
             "broker_problem": None if broker_ok else self.broker_problem or "no answer",
+            "model_refused": self.model_refused,
         }
 
 

@@ -81,6 +81,13 @@ class Metrics:
     delivery_seconds: Histogram
     delivery_queue: Gauge
     model: Info
+    model_swaps: Counter
+    shadow_records: Counter
+    shadow_agreements: Counter
+    shadow_flips: Counter
+    shadow_score_shift: Counter
+    shadow_failures: Counter
+    feedback: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry, prefix: str = "finsentry") -> Metrics:
@@ -223,4 +230,46 @@ class Metrics:
                 f"{p}_alert_delivery_queue_length", "Alerts waiting to be pushed", registry=r
             ),
             model=Info(f"{p}_model", "The model serving scores", registry=r),
+            model_swaps=Counter(
+                f"{p}_model_swaps",
+                "Registry promotions the worker acted on (swapped, refused)",
+                ["outcome"],
+                registry=r,
+            ),
+            shadow_records=Counter(
+                f"{p}_shadow_records",
+                "Records also scored by the shadow model",
+                ["kind"],
+                registry=r,
+            ),
+            shadow_agreements=Counter(
+                f"{p}_shadow_agreements",
+                "Shadow-scored records whose label equals the serving model's",
+                ["kind"],
+                registry=r,
+            ),
+            shadow_flips=Counter(
+                f"{p}_shadow_label_flips",
+                "Shadow-scored records whose label differs, by serving and shadow label",
+                ["kind", "serving", "shadow"],
+                registry=r,
+            ),
+            shadow_score_shift=Counter(
+                f"{p}_shadow_score_shift",
+                "Sum of shadow score minus serving score (divide by shadow_records for the mean)",
+                ["kind"],
+                registry=r,
+            ),
+            shadow_failures=Counter(
+                f"{p}_shadow_failures",
+                "Shadow batches that could not be scored (or were skipped: shadow busy)",
+                ["kind", "reason"],
+                registry=r,
+            ),
+            feedback=Counter(
+                f"{p}_feedback_records",
+                "Analyst corrections read from the feedback topic (accepted, rejected)",
+                ["kind", "outcome"],
+                registry=r,
+            ),
         )

@@ -7,7 +7,8 @@
      │    ├── ManifestVersionError  the manifest was written by a newer finsentry
      │    ├── UnknownTaskError      a task name the model or this version does not know
      │    ├── TrainingDataError     unreadable training/eval data: missing column, unknown label
-     │    └── ExportGateError       an exported variant disagrees with its reference past tolerance
+     │    ├── ExportGateError       an exported variant disagrees with its reference past tolerance
+     │    └── RegistryError         a registry operation that cannot be done (see models.registry)
      └── StreamError                the stream half (:mod:`stream.errors`)
 
 The root lives here, in the lowest layer, so that both halves derive from it without the model
@@ -23,6 +24,7 @@ __all__ = [
     "ModelError",
     "ModelIntegrityError",
     "ModelNotFoundError",
+    "RegistryError",
     "TrainingDataError",
     "UnknownTaskError",
 ]
@@ -58,3 +60,7 @@ class TrainingDataError(ModelError):
 
 class ExportGateError(ModelError):
     """An exported model variant failed its parity or agreement gate."""
+
+
+class RegistryError(ModelError):
+    """A model registry operation that cannot be done: no such version, nothing to roll back."""

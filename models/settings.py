@@ -26,12 +26,40 @@ class ModelSettings(BaseModel):
         None, ge=1, le=4096, description="texts per ONNX run, length-sorted; None: 8 CPU, 64 GPU"
     )
     cache_dir: Path | None = Field(None, description="where derived GPU graphs are cached")
+    registry: Path | None = Field(
+        None,
+        description="model registry (`finsentry model ...`): serve its current version and "
+        "swap when another is promoted; ignored when `dir` is set",
+    )
+    version: str | None = Field(
+        None, description="pin this registry version (no swaps); None = follow the registry"
+    )
+    watch_s: float = Field(2.0, gt=0, description="how often a worker checks the registry")
+    shadow: str | None = Field(
+        None, description="a registry version that also scores a share of traffic (metrics only)"
+    )
+    shadow_share: float = Field(0.1, gt=0, le=1, description="share of records shadow-scored")
 
-    def load(self) -> Classifier:
+    def follows_registry(self) -> bool:
+        """True when a worker should watch the registry for promotions."""
+        return self.dir is None and self.registry is not None and self.version is None
+
+    def directory(self, version: str | None = None) -> Path | None:
+        """The model directory to load: ``dir``, else the registry's ``version`` (or the pinned
+        or current one), else None (the shipped model)."""
+        if self.dir is not None:
+            return self.dir
+        if self.registry is not None:
+            from models.registry import Registry
+
+            return Registry(self.registry).serving_directory(version or self.version)
+        return None
+
+    def load(self, version: str | None = None) -> Classifier:
         from models.serving.runtime import Classifier
 
         return Classifier.load(
-            self.dir,
+            self.directory(version),
             provider=self.provider,
             variant=self.variant,
             threads=self.threads,

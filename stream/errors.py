@@ -7,7 +7,8 @@
      │    ├── ManifestVersionError  the manifest was written by a newer finsentry
      │    ├── UnknownTaskError      a task the model or this version does not know
      │    ├── TrainingDataError     unreadable training/eval data
-     │    └── ExportGateError       an exported variant failed its parity gate
+     │    ├── ExportGateError       an exported variant failed its parity gate
+     │    └── RegistryError         a model registry operation that cannot be done
      └── StreamError                the stream half (this module)
           ├── ConfigError           a settings value, rules file or watchlist cannot be used
           ├── BrokerError           the Kafka broker cannot be reached or started
@@ -30,6 +31,7 @@ from models.errors import (
     ModelError,
     ModelIntegrityError,
     ModelNotFoundError,
+    RegistryError,
     TrainingDataError,
     UnknownTaskError,
 )
@@ -47,6 +49,7 @@ __all__ = [
     "ModelIntegrityError",
     "ModelNotFoundError",
     "OutputError",
+    "RegistryError",
     "StreamError",
     "TrainingDataError",
     "UnknownTaskError",

@@ -51,3 +51,41 @@ def alert_wire() -> dict:
         "window": {"start": "a", "end": "b", "count": 12},
         "sample_ids": ["n1", "n2"],
     }
+
+
+def derive_model_version(
+    dst: Path, version: str, *, temperature: float | None = None, break_heads: bool = False
+) -> Path:
+    """A copy of the shipped model under another manifest version (hashes re-written): with
+    another news temperature (it scores differently) or with heads that load but cannot score."""
+    import shutil
+
+    import numpy as np
+
+    from models.serving.manifest import Manifest, sha256_file
+    from models.serving.runtime import shipped_model_dir
+
+    shutil.copytree(shipped_model_dir(), dst)
+    manifest = Manifest.load(dst)
+    tasks = {k: dict(v) for k, v in manifest.tasks.items()}
+    if temperature is not None:
+        tasks["news"]["temperature"] = temperature
+    files = {k: dict(v) for k, v in manifest.files.items()}
+    if break_heads:  # right names, wrong width: loads, then every matmul fails
+        heads = dst / manifest.heads
+        np.savez(heads, **{f"{t}.{p}": np.zeros((3, 7), np.float32) for t in tasks for p in ("weight", "bias")})
+        files[manifest.heads]["sha256"] = sha256_file(heads)
+    from dataclasses import replace
+
+    replace(manifest, version=version, tasks=tasks, files=files).write()
+    return dst
+
+
+@pytest.fixture
+def model_versions(tmp_path):
+    """``make(version, **how)``: a model directory derived from the shipped one."""
+
+    def make(version: str, **how) -> Path:
+        return derive_model_version(tmp_path / "exported" / version, version, **how)
+
+    return make

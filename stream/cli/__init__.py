@@ -5,13 +5,14 @@ errors.py   error -> exit code, printed as one line
 worker.py   worker, demo, dashboards
 data.py     produce, tail
 rescore.py  rescore
-model.py    train, sweep, export, eval, score
+model.py    train, sweep, export, calibrate, eval, score
+registry.py model list | add | promote | rollback (the model registry)
 bench.py    bench model | stream | rescore
 """
 
 from __future__ import annotations
 
-from stream.cli import bench, data, model, rescore, top, worker  # noqa: F401 - they add commands
+from stream.cli import bench, data, model, registry, rescore, top, worker  # noqa: F401 - they add commands
 from stream.cli.root import app
 
 __all__ = ["app", "main"]

@@ -1,7 +1,7 @@
 """The worker's parts, built once from the settings: the only place that reads all of them.
 
 ``build_worker`` makes the metrics, the subject labels, the probes' health, the alert sender,
-the lazily loaded classifier, one input handler and pipeline per record kind, the windows
+the classifier (loaded lazily, swapped on a registry promotion), one input handler and pipeline per record kind, the windows
 handler and the scrape-time collectors; ``stream.worker.agents`` then wires them into faust.
 Each part takes only what it uses, so a unit test can build any of them without faust.
 """
@@ -31,7 +31,7 @@ from stream.worker.alert_outbox import AlertOutbox
 from stream.worker.app import AppTopics
 from stream.worker.inflight import InFlight
 from stream.worker.inputs import InputHandler, OutputTopics, Prepared
-from stream.worker.model import LazyClassifier
+from stream.worker.model import LiveModel
 from stream.worker.observe import lag_samples
 from stream.worker.outbox import Outbox
 from stream.worker.windows import ChangelogSync, WindowsHandler, WindowTopics
@@ -46,7 +46,7 @@ class Worker:
     metrics: Metrics
     health: Health
     outbox: AlertOutbox  # alert delivery, reading the alerts topic
-    model: LazyClassifier
+    model: LiveModel
     inputs: dict[str, InputHandler]  # record kind -> its handler
     flights: dict[str, InFlight[Prepared]]  # record kind -> its pipeline
     input_topics: dict[str, str]  # record kind -> the Kafka topic it arrives on
@@ -60,6 +60,16 @@ def subject_labels(ctx: BatchContext, limit: int) -> SubjectLabels:
     """The watchlist's tickers and every sector are always label values."""
     always = [f"ticker:{t}" for t in sorted(ctx.entities.universe.watched)]
     return SubjectLabels(always + [f"sector:{s}" for s in SECTORS], limit)
+
+
+def registry_pointer(settings: Settings) -> Callable[[], str | None] | None:
+    """What the worker watches for promotions: the registry's current version, unless the
+    model is a fixed directory or a pinned version."""
+    if not settings.model.follows_registry():
+        return None
+    from models.registry import Registry
+
+    return Registry(settings.model.registry).current  # type: ignore[arg-type]
 
 
 def alert_sender(settings: Settings, metrics: Metrics) -> AlertSender:
@@ -82,7 +92,7 @@ def build_worker(
     app: Any,
     topics: AppTopics,
     registry: CollectorRegistry,
-    load_classifier: Callable[[], Classifier] | None = None,
+    load_classifier: Callable[[str | None], Classifier] | None = None,
 ) -> Worker:
     """Everything the worker needs; raises ``ConfigError`` for a bad rules or watchlist file."""
     metrics = Metrics.create(registry)
@@ -95,8 +105,12 @@ def build_worker(
     executor = ThreadPoolExecutor(
         settings.inference_workers, thread_name_prefix="finsentry-inference"
     )
-    model = LazyClassifier(
-        load_classifier or settings.inference_model().load, executor, metrics, health
+    model = LiveModel(
+        load_classifier or settings.inference_model().load,
+        executor,
+        metrics,
+        health,
+        registry_pointer(settings),
     )
     names = settings.kafka.topics.by_role()
     outputs = OutputTopics(

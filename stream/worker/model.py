@@ -1,48 +1,165 @@
-"""The worker's classifier: loaded once, off the event loop, on first use."""
+"""The worker's classifier: loaded once off the event loop, then swapped when the registry
+promotes another version.
+
+Each micro-batch asks for its scorer when it starts (``await model.scorer(task)``) and keeps
+it: a swap changes what later batches get, batches in flight finish on the model they began
+with, so no record is scored twice or skipped because of a swap. A version that does not load,
+or loads but fails the probe texts, is refused (logged once, counted, shown by ``/readyz``) and
+the old one keeps serving; the worker tries it again only once the pointer moves.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 
 from exporters.http import Health
 from exporters.metrics import Metrics
+from models.errors import FinsentryError, ModelIntegrityError
 from models.serving.runtime import Classifier, TaskScorer
 
-__all__ = ["LazyClassifier"]
+__all__ = ["PROBES", "LiveModel", "probe"]
+
+log = logging.getLogger(__name__)
+
+# one text per task that any model must score without error before it serves
+PROBES: dict[str, str] = {
+    "news": "Acme shares jumped 12% after the company raised its full-year guidance.",
+    "transactions": (
+        "wire payment of 9,500.00 USD (high, round amount) to Xxxx Ltd [unspecified] in KY "
+        "(offshore) at 03:12 on Sunday (night)."
+    ),
+}
 
 
-class LazyClassifier:
-    """``await scorer(task)``: loads the model in ``executor`` the first time (once, however
-    many batches ask at the same time), then reports it in ``finsentry_model_info`` and marks
-    the worker's readiness."""
+def probe(classifier: Classifier) -> None:
+    """Score each task's probe text; raise ``FinsentryError`` saying what failed."""
+    for task in classifier.manifest.tasks:
+        text = PROBES.get(task)
+        if text is None:
+            continue
+        try:
+            (score,) = classifier.scorer(task).score_batch([text])
+        except Exception as exc:  # noqa: BLE001 - any failure refuses the model
+            msg = f"scoring a {task} probe raised {type(exc).__name__}: {exc}"
+            raise ModelIntegrityError(msg[:300]) from exc
+        if not score.ok or score.score is None or not math.isfinite(score.score):
+            msg = f"the {task} probe could not be scored ({score.error or 'no finite score'})"
+            raise ModelIntegrityError(msg[:300])
+
+
+class LiveModel:
+    """``await scorer(task)``: the serving classifier's scorer for ``task``.
+
+    ``load(version)`` loads a registry version (None: the configured one); ``current()``
+    reads which version the registry points at (None: nothing to follow).
+    """
 
     def __init__(
         self,
-        load: Callable[[], Classifier],
+        load: Callable[[str | None], Classifier],
         executor: Executor,
         metrics: Metrics,
         health: Health,
+        current: Callable[[], str | None] | None = None,
     ) -> None:
         self._load = load
         self._executor = executor
         self._metrics = metrics
         self._health = health
+        self._current = current
         self._classifier: Classifier | None = None
         self._lock = asyncio.Lock()
+        self._refused: dict[str, str] = {}  # version -> why, until the pointer moves
+        self._pointer_problem: str | None = None
+
+    @property
+    def serving(self) -> str | None:
+        """The manifest version of the model that serves (None before the first load)."""
+        return self._classifier.manifest.version if self._classifier else None
 
     async def get(self) -> Classifier:
         async with self._lock:
             if self._classifier is None:
                 loop = asyncio.get_running_loop()
-                clf = await loop.run_in_executor(self._executor, self._load)
-                self._metrics.model.info(
-                    {"version": clf.version, "variant": clf.variant, "provider": clf.provider}
-                )
-                self._health.model_loaded = True
-                self._classifier = clf
+                clf = await loop.run_in_executor(self._executor, self._load, None)
+                self._serve(clf)
+        assert self._classifier is not None
         return self._classifier
 
     async def scorer(self, task: str) -> TaskScorer:
         return (await self.get()).scorer(task)
+
+    def _serve(self, clf: Classifier) -> None:
+        self._classifier = clf
+        self._metrics.model.info(
+            {
+                "version": clf.version,
+                "registry_version": clf.manifest.version,
+                "variant": clf.variant,
+                "provider": clf.provider,
+            }
+        )
+        self._health.model_loaded = True
+
+    # -- following the registry --------------------------------------------------------------
+    async def watch(self, interval_s: float) -> None:
+        """Check the registry every ``interval_s`` and swap on a promotion (a faust task)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.check()
+
+    async def check(self) -> bool:
+        """Swap to the registry's current version if it changed; True when it swapped."""
+        if self._current is None or self._classifier is None:
+            return False
+        loop = asyncio.get_running_loop()
+        try:
+            target = await loop.run_in_executor(None, self._current)
+        except (FinsentryError, OSError) as exc:
+            if str(exc) != self._pointer_problem:
+                log.error("model registry: %s", exc)
+                self._pointer_problem = str(exc)
+            return False
+        self._pointer_problem = None
+        if target is None or target == self.serving:
+            self._refused.clear()
+            self._health.model_refused = None
+            return False
+        if target in self._refused:
+            return False
+        self._refused.clear()
+        return await self.swap(target)
+
+    async def swap(self, version: str) -> bool:
+        """Load and probe ``version`` off the event loop; serve it if both pass."""
+        before = self.serving
+        loop = asyncio.get_running_loop()
+        try:
+            clf = await loop.run_in_executor(None, self._load_and_probe, version)
+        except (FinsentryError, OSError) as exc:
+            why = str(exc)[:300]
+            self._refused[version] = why
+            self._metrics.model_swaps.labels("refused").inc()
+            self._health.model_refused = f"{version}: {why}"
+            log.error(
+                "model %s refused, %s keeps serving: %s (promote another version or roll back)",
+                version,
+                before,
+                why,
+            )
+            return False
+        async with self._lock:
+            self._serve(clf)
+        self._health.model_refused = None
+        self._metrics.model_swaps.labels("swapped").inc()
+        log.info("model swapped: %s now serves (was %s)", version, before)
+        return True
+
+    def _load_and_probe(self, version: str) -> Classifier:
+        clf = self._load(version)
+        probe(clf)
+        return clf

@@ -61,7 +61,14 @@ def run_worker(settings: Settings) -> None:
     create_topics(settings.kafka)
     app, topics = create_app(settings)
     registry = CollectorRegistry()
-    worker = build_worker(settings, app, topics, registry, load_classifier=lambda: classifier)
+    model = settings.inference_model()
+    worker = build_worker(
+        settings,
+        app,
+        topics,
+        registry,
+        load_classifier=lambda version: classifier if version is None else model.load(version),
+    )
     restore_novelty(settings, worker.novelty)
     register_agents(app, topics, worker, settings)
     if settings.metrics.port:
@@ -75,6 +82,12 @@ def run_worker(settings: Settings) -> None:
             log.error("cannot load the model: %s", exc)
             worker.health.problem = f"model not loaded: {exc}"
             raise
+
+    if settings.model.follows_registry():
+
+        @app.task
+        async def follow_registry() -> None:
+            await worker.model.watch(settings.model.watch_s)
 
     faust.Worker(
         app, loglevel=settings.log_level, quiet=True, override_logging=False

@@ -17,7 +17,7 @@ class _NoModel:
     def __init__(self) -> None:
         self.loads = 0
 
-    def __call__(self):  # never needed: nothing is scored here
+    def __call__(self, version=None):  # never needed: nothing is scored here
         self.loads += 1
         raise AssertionError("the model is loaded on first use only")
 

@@ -45,7 +45,9 @@ class Cluster:
             for role, name in self.kafka.topics.by_role().items()
         }
         env["FINSENTRY_MODEL__THREADS"] = "2"
-        if "FINSENTRY_TEST_MODEL_DIR" in os.environ:
+        if "FINSENTRY_TEST_MODEL_DIR" in os.environ and "FINSENTRY_MODEL__REGISTRY" not in (
+            self.extra_env
+        ):
             env["FINSENTRY_MODEL__DIR"] = os.environ["FINSENTRY_TEST_MODEL_DIR"]
         return {**env, **self.extra_env}
 

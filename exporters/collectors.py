@@ -1,7 +1,9 @@
 """Gauges whose values live elsewhere, read when Prometheus scrapes (not pushed by a timer).
 
 ``consumer_lag`` reads the worker's consumer (fetched high-water mark minus committed offset per
-assigned input partition); ``pipeline_batches`` reads the input pipelines' batches in flight.
+assigned input partition); ``pipeline_batches`` reads the input pipelines' batches in flight;
+the drift gauges read the worker's drift monitor (PSI against the serving model's reference,
+input signals).
 Each is a :class:`CallbackCollector` registered on the registry passed in: the callback runs
 in the scraping thread, so it must only read; a callback that fails yields no samples (logged
 at debug level) rather than failing the scrape.
@@ -16,7 +18,13 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-__all__ = ["CallbackCollector", "Samples", "register_consumer_lag", "register_pipeline_batches"]
+__all__ = [
+    "CallbackCollector",
+    "Samples",
+    "register_consumer_lag",
+    "register_drift",
+    "register_pipeline_batches",
+]
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +82,38 @@ def register_pipeline_batches(
     )
     registry.register(collector)
     return collector
+
+
+def register_drift(
+    registry: CollectorRegistry,
+    psi: Callable[[], Samples],
+    inputs: Callable[[], Samples],
+    records: Callable[[], Samples],
+    prefix: str = "finsentry",
+) -> list[CallbackCollector]:
+    """``{prefix}_score_drift_psi{kind, measure}`` (measure: score, class),
+    ``{prefix}_input_drift_signal{kind, signal}`` and ``{prefix}_drift_window_records{kind}``."""
+    collectors = [
+        CallbackCollector(
+            f"{prefix}_score_drift_psi",
+            "Population stability index of the last scored records against the serving "
+            "model's validation reference (score histogram, predicted class shares)",
+            ["kind", "measure"],
+            psi,
+        ),
+        CallbackCollector(
+            f"{prefix}_input_drift_signal",
+            "Input signals over the same records: unknown_token_share, mean_text_chars",
+            ["kind", "signal"],
+            inputs,
+        ),
+        CallbackCollector(
+            f"{prefix}_drift_window_records",
+            "Scored records the drift gauges are computed over",
+            ["kind"],
+            records,
+        ),
+    ]
+    for collector in collectors:
+        registry.register(collector)
+    return collectors

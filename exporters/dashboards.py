@@ -147,11 +147,32 @@ def _transactions() -> Any:
     )  # fmt: skip
 
 
+def _model() -> Any:
+    q = _query
+    return (
+        _board("finsentry — model", "finsentry-model")
+        .with_panel(_ts("Score drift: PSI vs the model's validation reference (alert > 0.25)",
+            "short", q("max by (kind, measure) (finsentry_score_drift_psi)",
+                       "{{kind}} {{measure}}")))
+        .with_panel(_ts("Input signals: [UNK] word-piece share", "percentunit",
+            q('max by (kind) (finsentry_input_drift_signal{signal="unknown_token_share"})',
+              "{{kind}}"), x=12))
+        .with_panel(_ts("Input signals: mean model-text length", "short",
+            q('max by (kind) (finsentry_input_drift_signal{signal="mean_text_chars"})',
+              "{{kind}}"), y=8))
+        .with_panel(_ts("Model swaps (registry promotions acted on)", "short",
+            q("sum by (outcome) (finsentry_model_swaps_total)", "{{outcome}}"), x=12, y=8))
+        .with_panel(table.Panel().title("Serving model per worker").datasource(_DS)
+            .with_target(q("finsentry_model_info", instant=True))
+            .grid_pos(GridPos(h=6, w=24, x=0, y=16)))
+    )  # fmt: skip
+
+
 def build_dashboards() -> dict[str, dict[str, Any]]:
     """File name -> dashboard JSON model."""
     encoder = JSONEncoder(sort_keys=True)
     out = {}
-    for builder in (_overview(), _sentiment(), _transactions()):
+    for builder in (_overview(), _sentiment(), _transactions(), _model()):
         model = orjson.loads(encoder.encode(builder.build()))
         out[f"{model['uid']}.json"] = model
     return out

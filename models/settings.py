@@ -39,6 +39,10 @@ class ModelSettings(BaseModel):
         None, description="a registry version that also scores a share of traffic (metrics only)"
     )
     shadow_share: float = Field(0.1, gt=0, le=1, description="share of records shadow-scored")
+    drift_window: int = Field(
+        2000, ge=10, description="last scored records per kind the drift PSI is computed over"
+    )
+    drift_min_records: int = Field(200, ge=1, description="no PSI before this many records")
 
     def follows_registry(self) -> bool:
         """True when a worker should watch the registry for promotions."""

@@ -73,7 +73,10 @@ def derive_model_version(
     files = {k: dict(v) for k, v in manifest.files.items()}
     if break_heads:  # right names, wrong width: loads, then every matmul fails
         heads = dst / manifest.heads
-        np.savez(heads, **{f"{t}.{p}": np.zeros((3, 7), np.float32) for t in tasks for p in ("weight", "bias")})
+        np.savez(
+            heads,
+            **{f"{t}.{p}": np.zeros((3, 7), np.float32) for t in tasks for p in ("weight", "bias")},
+        )
         files[manifest.heads]["sha256"] = sha256_file(heads)
     from dataclasses import replace
 

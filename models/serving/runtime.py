@@ -41,6 +41,8 @@ class Score:
     score: float | None
     model_version: str
     error: str | None = None
+    tokens: int = 0  # word pieces the model saw (after truncation)
+    unknown_tokens: int = 0  # of them, the tokenizer's [UNK] (a drift signal)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +89,8 @@ class Classifier:
         self.tokenizer.enable_truncation(manifest.max_length)
         self.tokenizer.no_padding()
         self.pad_id = int(self.tokenizer.token_to_id("[PAD]") or 0)
+        unk = self.tokenizer.token_to_id("[UNK]")
+        self.unk_id = -1 if unk is None else int(unk)
         self.heads = _load_heads(manifest.path(manifest.heads), list(manifest.tasks))
         self._inputs = {i.name for i in self.session.get_inputs()}
 
@@ -219,12 +223,14 @@ class TaskScorer:
                 if errors[row] is not None:
                     results[slots[k]] = Score(None, {}, None, version, errors[row])
                     continue
-                p = probs[row]
+                p, seq = probs[row], ids[k]
                 results[slots[k]] = Score(
                     self.task.labels[int(p.argmax())],
                     {name: round(float(v), 6) for name, v in zip(self.task.labels, p, strict=True)},
                     round(self.task.signed_score(p.tolist()), 6),
                     version,
+                    tokens=len(seq),
+                    unknown_tokens=seq.count(self.classifier.unk_id),
                 )
             for k, seq in enumerate(ids):
                 if not seq:

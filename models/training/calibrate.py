@@ -1,4 +1,5 @@
-"""Fit each task's temperature on the validation split and write it into the manifest.
+"""Fit each task's temperature on the validation split and write it into the manifest, with
+the task's drift reference (what the calibrated model predicts on that split).
 
 The validation split is the one training held out (seeded, stratified, used only to pick the
 best epoch). It is split again, seeded and stratified, into a half the temperature is fitted
@@ -18,8 +19,11 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from models.calibration import Calibration, reliability_diagram, softmax
 from models.datasets import LabelledTexts, stratified_split
+from models.drift import Reference
 from models.errors import TrainingDataError
 from models.evaluate import logits_of
 from models.serving.manifest import Manifest
@@ -89,6 +93,9 @@ def calibrate(
         )
         manifest.tasks[task]["temperature"] = calibration.temperature
         manifest.tasks[task]["calibration"] = asdict(calibration)
+        manifest.tasks[task]["reference"] = drift_reference(
+            np.concatenate([fit_logits, check_logits]), calibration.temperature, data
+        ).to_manifest()
         log.info(
             "%s: temperature %.3f, ECE %.4f -> %.4f on %d texts",
             task,
@@ -106,6 +113,16 @@ def calibrate(
     manifest.write()
     _card(manifest, found)
     return found
+
+
+def drift_reference(logits: np.ndarray, temperature: float, data: LabelledTexts) -> Reference:
+    """What the calibrated model predicts on the validation split: the reference live
+    scores are compared with (``finsentry_score_drift_psi``)."""
+    probabilities = softmax(logits, temperature)
+    spec = data.task
+    labels = [spec.labels[int(i)] for i in probabilities.argmax(axis=1)]
+    scores = [spec.signed_score(row.tolist()) for row in probabilities]
+    return Reference.build(labels, scores, spec.labels)
 
 
 def _card(manifest: Manifest, found: dict[str, Calibration]) -> None:

@@ -79,6 +79,9 @@ class BatchResult:
     inference_s: float = 0.0  # wall time of the model call (0 when nothing parsed)
     sources: list[SourceRef] = field(default_factory=list)  # every record of the batch
     subjects_dropped: int = 0  # subjects beyond ``max_subjects`` per record
+    tokens: int = 0  # word pieces of the scored texts, [UNK] among them, characters
+    unknown_tokens: int = 0
+    text_chars: int = 0
 
     def contributions(self) -> list[Contribution]:
         """The scored events' window contributions, one per (event, subject)."""
@@ -115,6 +118,8 @@ def run_batch(
     if novelty:
         judge_novelty(result, ctx)
     result.subjects_dropped = outcome.subjects_dropped
+    result.tokens, result.unknown_tokens = outcome.tokens, outcome.unknown_tokens
+    result.text_chars = outcome.text_chars
     result.dead_letters += [
         dead_letter(kind, "unscorable", why, ref, parsed.raws[ref], parse_ctx)
         for ref, why in outcome.failed

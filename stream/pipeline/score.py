@@ -29,6 +29,9 @@ class ScoreOutcome:
     scored: list[ScoredEvent] = field(default_factory=list)
     failed: list[tuple[SourceRef, str]] = field(default_factory=list)
     subjects_dropped: int = 0  # beyond ``max_subjects`` per record
+    tokens: int = 0  # word pieces of the scored texts (input drift signals)
+    unknown_tokens: int = 0
+    text_chars: int = 0
 
 
 def model_texts(kind: RecordKind, items: Sequence[tuple[Any, SourceRef]]) -> list[str]:
@@ -49,11 +52,15 @@ def score_records(
     out = ScoreOutcome()
     if not items:
         return out
-    scores = scorer.score_batch(model_texts(kind, items))
-    for (record, ref), score in zip(items, scores, strict=True):
+    texts = model_texts(kind, items)
+    scores = scorer.score_batch(texts)
+    for (record, ref), score, text in zip(items, scores, texts, strict=True):
         if score.label is None or score.score is None:
             out.failed.append((ref, score.error or "not scored"))
             continue
+        out.tokens += score.tokens
+        out.unknown_tokens += score.unknown_tokens
+        out.text_chars += len(text)
         subjects = kind.subjects(record, entities)
         if max_subjects is not None and len(subjects) > max_subjects:
             out.subjects_dropped += len(subjects) - max_subjects

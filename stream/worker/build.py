@@ -1,8 +1,9 @@
 """The worker's parts, built once from the settings: the only place that reads all of them.
 
 ``build_worker`` makes the metrics, the subject labels, the probes' health, the alert sender,
-the classifier (loaded lazily, swapped on a registry promotion), one input handler and pipeline per record kind, the windows
-handler and the scrape-time collectors; ``stream.worker.agents`` then wires them into faust.
+the classifier (loaded lazily, swapped on a registry promotion), the drift monitor, one input
+handler and pipeline per record kind, the windows handler and the scrape-time collectors;
+``stream.worker.agents`` then wires them into faust.
 Each part takes only what it uses, so a unit test can build any of them without faust.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from exporters.collectors import register_consumer_lag, register_pipeline_batches
+from exporters.collectors import register_consumer_lag, register_drift, register_pipeline_batches
 from exporters.delivery import AlertSender
 from exporters.http import Health
 from exporters.metrics import Metrics, SubjectLabels
@@ -29,6 +30,7 @@ from stream.pipeline.novelty import NoveltyIndex
 from stream.settings import Settings
 from stream.worker.alert_outbox import AlertOutbox
 from stream.worker.app import AppTopics
+from stream.worker.drift import DriftMonitor
 from stream.worker.inflight import InFlight
 from stream.worker.inputs import InputHandler, OutputTopics, Prepared
 from stream.worker.model import LiveModel
@@ -54,6 +56,7 @@ class Worker:
     sync: ChangelogSync
     executor: ThreadPoolExecutor
     novelty: NoveltyIndex  # the stories seen (restored from the scored topic at start)
+    drift: DriftMonitor
 
 
 def subject_labels(ctx: BatchContext, limit: int) -> SubjectLabels:
@@ -112,6 +115,9 @@ def build_worker(
         health,
         registry_pointer(settings),
     )
+    drift = DriftMonitor(
+        model.reference, settings.model.drift_window, settings.model.drift_min_records
+    )
     names = settings.kafka.topics.by_role()
     outputs = OutputTopics(
         names["scored"],
@@ -120,7 +126,9 @@ def build_worker(
         settings.kafka.topics.partitions,
     )
     inputs: dict[str, InputHandler] = {
-        kind.name: InputHandler(kind, ctx, model.scorer, executor, outbox, outputs, metrics, labels)
+        kind.name: InputHandler(
+            kind, ctx, model.scorer, executor, outbox, outputs, metrics, labels, drift
+        )
         for kind in KINDS.values()
     }
     flights: dict[str, InFlight[Prepared]] = {
@@ -158,6 +166,7 @@ def build_worker(
     register_pipeline_batches(
         registry, lambda: [((kind,), flight.in_flight) for kind, flight in flights.items()]
     )
+    register_drift(registry, drift.psi, drift.inputs, drift.records)
     return Worker(
         metrics,
         health,
@@ -170,4 +179,5 @@ def build_worker(
         sync,
         executor,
         ctx.novelty,
+        drift,
     )

@@ -35,6 +35,7 @@ from stream.pipeline.kinds import RecordKind
 from stream.pipeline.parse import ParseContext, dead_letter
 from stream.pipeline.score import BatchScorer
 from stream.records import SourceRef
+from stream.worker.drift import DriftMonitor
 from stream.worker.summaries import RejectSummary
 
 __all__ = [
@@ -117,8 +118,10 @@ class InputHandler:
         topics: OutputTopics,
         metrics: Metrics,
         labels: SubjectLabels,
+        drift: DriftMonitor | None = None,
     ) -> None:
         self.kind = kind
+        self._drift = drift
         self._ctx = ctx
         self._scorer = scorer
         self._executor = executor
@@ -170,6 +173,8 @@ class InputHandler:
             self._metrics.inference_seconds.labels(kind).observe(result.inference_s)
             self._metrics.batch_size.labels(kind).observe(len(result.items))
             pending += await self._publish_scored(result, messages)
+            if self._drift is not None:
+                self._drift.observe(result)
         for dead in result.dead_letters:
             self._metrics.rejected.labels(kind, dead.reason).inc()
             self._rejects.add(dead.reason, str(dead.source), dead.detail)

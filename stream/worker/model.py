@@ -18,6 +18,7 @@ from concurrent.futures import Executor
 
 from exporters.http import Health
 from exporters.metrics import Metrics
+from models.drift import Reference
 from models.errors import FinsentryError, ModelIntegrityError
 from models.serving.runtime import Classifier, TaskScorer
 
@@ -43,7 +44,7 @@ def probe(classifier: Classifier) -> None:
             continue
         try:
             (score,) = classifier.scorer(task).score_batch([text])
-        except Exception as exc:  # noqa: BLE001 - any failure refuses the model
+        except Exception as exc:  # any failure refuses the model
             msg = f"scoring a {task} probe raised {type(exc).__name__}: {exc}"
             raise ModelIntegrityError(msg[:300]) from exc
         if not score.ok or score.score is None or not math.isfinite(score.score):
@@ -75,20 +76,33 @@ class LiveModel:
         self._lock = asyncio.Lock()
         self._refused: dict[str, str] = {}  # version -> why, until the pointer moves
         self._pointer_problem: str | None = None
+        self._references: dict[tuple[str, str], Reference | None] = {}
+        for outcome in ("swapped", "refused"):  # zero from the start, for rate() and panels
+            metrics.model_swaps.labels(outcome)
 
     @property
     def serving(self) -> str | None:
         """The manifest version of the model that serves (None before the first load)."""
         return self._classifier.manifest.version if self._classifier else None
 
+    def reference(self, task: str) -> Reference | None:
+        """The serving model's drift reference for ``task`` (None: its manifest has none)."""
+        clf = self._classifier
+        if clf is None:
+            return None
+        key = (clf.manifest.version, task)
+        if key not in self._references:
+            self._references = {key: Reference.from_manifest(clf.manifest.tasks.get(task, {}))}
+        return self._references[key]
+
     async def get(self) -> Classifier:
         async with self._lock:
-            if self._classifier is None:
+            clf = self._classifier
+            if clf is None:
                 loop = asyncio.get_running_loop()
                 clf = await loop.run_in_executor(self._executor, self._load, None)
                 self._serve(clf)
-        assert self._classifier is not None
-        return self._classifier
+            return clf
 
     async def scorer(self, task: str) -> TaskScorer:
         return (await self.get()).scorer(task)

@@ -35,6 +35,7 @@ class TopicSettings(BaseModel):
     alerts: str = "finsentry.alerts"
     dead_letters: str = "finsentry.dead-letters"
     contributions: str = "finsentry.contributions"  # internal: per-topic window input
+    feedback: str = "finsentry.feedback"  # analysts' corrections (finsentry feedback add)
     partitions: int = Field(4, ge=1)
     replication_factor: int = Field(1, ge=1)
 
@@ -45,6 +46,7 @@ class TopicSettings(BaseModel):
         "alerts",
         "dead_letters",
         "contributions",
+        "feedback",
     )
 
     def by_role(self) -> dict[str, str]:

@@ -7,12 +7,13 @@ data.py     produce, tail
 rescore.py  rescore
 model.py    train, sweep, export, calibrate, eval, score
 registry.py model list | add | promote | rollback (the model registry)
+feedback.py feedback add | export (analysts' corrections -> labelled rows)
 bench.py    bench model | stream | rescore
 """
 
 from __future__ import annotations
 
-from stream.cli import bench, data, model, registry, rescore, top, worker  # noqa: F401 - they add commands
+from stream.cli import bench, data, feedback, model, registry, rescore, top, worker  # noqa: F401 - they add commands
 from stream.cli.root import app
 
 __all__ = ["app", "main"]

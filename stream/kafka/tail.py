@@ -11,9 +11,10 @@ from typing import Any
 import orjson
 
 from stream.kafka.client import make_consumer
+from stream.records import SourceRef
 from stream.settings import KafkaSettings
 
-__all__ = ["read_recent", "read_topic", "read_topic_async"]
+__all__ = ["read_messages", "read_recent", "read_topic", "read_topic_async"]
 
 
 async def read_topic_async(
@@ -61,17 +62,17 @@ def read_topic(kafka: KafkaSettings, topic: str, **kw: Any) -> list[Any]:
     return asyncio.run(read_topic_async(kafka, topic, **kw))
 
 
-async def read_recent_async(
-    kafka: KafkaSettings, topic: str, per_partition: int, timeout_s: float = 30.0
-) -> list[Any]:
-    """The last ``per_partition`` records of every partition of ``topic`` (JSON-decoded;
-    undecodable ones skipped), read up to the high-water mark fetches report (the embedded
-    broker's listed end offset can be short, see ``kafka.changelog``)."""
+async def read_messages_async(
+    kafka: KafkaSettings, topic: str, per_partition: int | None = None, timeout_s: float = 30.0
+) -> list[tuple[SourceRef, bytes | None]]:
+    """(source, raw value) of every record of every partition of ``topic`` (only the last
+    ``per_partition`` of each when given), read up to the high-water mark fetches report
+    (the embedded broker's listed end offset can be short, see ``kafka.changelog``)."""
     from aiokafka import TopicPartition
 
     consumer = make_consumer(kafka)
     await consumer.start()
-    out: list[Any] = []
+    out: list[tuple[SourceRef, bytes | None]] = []
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:
@@ -81,25 +82,44 @@ async def read_recent_async(
         if not tps:
             return out
         consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        for tp in tps:
-            consumer.seek(tp, max(0, ends[tp] - per_partition))
+        if per_partition is None:
+            await consumer.seek_to_beginning(*tps)
+        else:
+            ends = await consumer.end_offsets(tps)
+            for tp in tps:
+                consumer.seek(tp, max(0, ends[tp] - per_partition))
         done: set[Any] = set()
         deadline = time.monotonic() + timeout_s
         while len(done) < len(tps) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=300, max_records=10_000)
             for messages in batch.values():
-                for m in messages:
-                    try:
-                        out.append(orjson.loads(m.value))
-                    except (orjson.JSONDecodeError, TypeError):
-                        continue
+                out += [(SourceRef(m.topic, m.partition, m.offset), m.value) for m in messages]
             for tp in tps:
                 highwater = consumer.highwater(tp)
                 if highwater is not None and await consumer.position(tp) >= highwater:
                     done.add(tp)
     finally:
         await consumer.stop()
+    return out
+
+
+def read_messages(
+    kafka: KafkaSettings, topic: str, per_partition: int | None = None, **kw: Any
+) -> list[tuple[SourceRef, bytes | None]]:
+    return asyncio.run(read_messages_async(kafka, topic, per_partition, **kw))
+
+
+async def read_recent_async(
+    kafka: KafkaSettings, topic: str, per_partition: int, timeout_s: float = 30.0
+) -> list[Any]:
+    """The last ``per_partition`` records of every partition of ``topic``, JSON-decoded
+    (undecodable ones skipped)."""
+    out = []
+    for _, value in await read_messages_async(kafka, topic, per_partition, timeout_s):
+        try:
+            out.append(orjson.loads(value))  # type: ignore[arg-type]
+        except (orjson.JSONDecodeError, TypeError):
+            continue
     return out
 
 

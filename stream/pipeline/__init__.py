@@ -9,6 +9,7 @@ offsets.py    the source offsets a key has applied, as merged ranges
 alerts.py     level / surge rules with hysteresis and cooldown -> AlertEvents
 redact.py     what a dead letter may echo: accounts hashed, digit runs masked, any shape
 kinds.py      the per-kind table: parser, redaction, model text, subjects, task, classes
+feedback.py   analysts' corrections: validated, joined to the records' model texts
 batch.py      the one batch step: run_batch (parse + subjects + score + novelty) and
               WindowStep (windows + rules)
 """

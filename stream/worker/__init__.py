@@ -9,7 +9,9 @@
     alert_outbox.py  alert delivery reading the alerts topic, committing once accepted
     summaries.py     repeated log lines summarised (rejects per reason, library retries)
     resume.py        run a delivery up to its first wait (the fetch loop's shortcut)
-    model.py         the classifier, loaded once off the event loop
+    model.py         the classifier: loaded off the event loop, swapped on a promotion
+    drift.py         live score / class distribution vs the model's reference (PSI)
+    feedback.py      analysts' corrections validated (bad ones to dead letters)
     observe.py       window gauges and the consumer-lag samples
     build.py         every part, built once from the settings
     agents.py        the parts wired into faust (agents, timer, task)

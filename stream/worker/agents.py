@@ -4,8 +4,9 @@ Input topics (news, transactions): the consumer hands each fetch's records of th
 straight to the kind's pipeline in batches of up to ``batch_max`` (batch sinks, see
 ``faust_compat``), skipping faust's per-record stream path; the agent subscribes the topic and
 runs the pipeline, whose stream stays empty. The contributions topic: faust's stream, taken in
-batches, to the windows handler. A timer beats the liveness probe and unsticks partitions
-whose commit is held back; a task delivers alerts.
+batches, to the windows handler; the feedback topic likewise, to the feedback handler. A
+timer beats the liveness probe and unsticks partitions whose commit is held back; tasks
+deliver alerts and (with a registry) follow model promotions.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def register_agents(app: Any, topics: AppTopics, worker: Worker, settings: Setti
             what = describe([e.message for e in events])
             batch = [(e.message.partition, e.value) for e in events]
             await retry_forever(what, partial(worker.windows.handle, batch))
+
+    @app.agent(topics.feedback, name="feedback")
+    async def feedback(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_max, settings.batch_within_s):
+            messages = [e.message for e in events]
+            await retry_forever(describe(messages), partial(worker.feedback.handle, messages))
 
     @app.on_partitions_assigned.connect
     async def on_assigned(sender: Any, assigned: Any = None, **kwargs: Any) -> None:

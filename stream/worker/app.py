@@ -38,6 +38,7 @@ class AppTopics:
     alerts: Any
     dead_letters: Any
     contributions: Any
+    feedback: Any
     windows: Any  # faust Table: subject key (bytes) -> KeyState JSON (bytes)
 
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> tuple[faust.App, AppTopics]:
         alerts=topic(t.alerts),
         dead_letters=topic(t.dead_letters),
         contributions=topic(t.contributions),
+        feedback=topic(t.feedback),
         windows=app.Table(
             "windows", default=None, partitions=t.partitions, key_type=bytes, value_type=bytes
         ),

@@ -31,6 +31,7 @@ from stream.settings import Settings
 from stream.worker.alert_outbox import AlertOutbox
 from stream.worker.app import AppTopics
 from stream.worker.drift import DriftMonitor
+from stream.worker.feedback import FeedbackHandler
 from stream.worker.inflight import InFlight
 from stream.worker.inputs import InputHandler, OutputTopics, Prepared
 from stream.worker.model import LiveModel
@@ -57,6 +58,7 @@ class Worker:
     executor: ThreadPoolExecutor
     novelty: NoveltyIndex  # the stories seen (restored from the scored topic at start)
     drift: DriftMonitor
+    feedback: FeedbackHandler
 
 
 def subject_labels(ctx: BatchContext, limit: int) -> SubjectLabels:
@@ -180,4 +182,5 @@ def build_worker(
         executor,
         ctx.novelty,
         drift,
+        FeedbackHandler(ctx, outbox, names["dead_letters"], metrics),
     )

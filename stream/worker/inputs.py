@@ -45,6 +45,7 @@ __all__ = [
     "Sender",
     "contribution_messages",
     "partition_for",
+    "raw_and_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ class Prepared:
     result: BatchResult
 
 
-def _raw(message: Any) -> tuple[bytes, SourceRef]:
+def raw_and_source(message: Any) -> tuple[bytes, SourceRef]:
+    """A consumed message's payload (a null value as empty) and where it came from."""
     value = message.value
     if not isinstance(value, bytes):  # a null value (tombstone) parses as ``empty``
         value = b"" if value is None else str(value).encode()
@@ -146,7 +148,7 @@ class InputHandler:
         self._novelty_turn = mine
         try:
             now = datetime.now(UTC)
-            raws = [_raw(m) for m in messages]
+            raws = [raw_and_source(m) for m in messages]
             scorer = await self._scorer(self.kind.task)
             result = await loop.run_in_executor(
                 self._executor, run_batch, self.kind, raws, scorer, self._ctx, now, False
@@ -195,7 +197,7 @@ class InputHandler:
         detail = f"its outputs cannot be published ({type(error).__name__}: {error})"[:500]
         ctx = ParseContext(self._ctx.limits, now, self._ctx.account_key)
         pending = []
-        for raw, ref in (_raw(m) for m in messages):
+        for raw, ref in (raw_and_source(m) for m in messages):
             dead = dead_letter(self.kind, "unpublishable", detail, ref, raw, ctx)
             self._metrics.rejected.labels(self.kind.name, dead.reason).inc()
             self._rejects.add(dead.reason, str(ref), detail)

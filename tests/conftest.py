@@ -54,10 +54,16 @@ def alert_wire() -> dict:
 
 
 def derive_model_version(
-    dst: Path, version: str, *, temperature: float | None = None, break_heads: bool = False
+    dst: Path,
+    version: str,
+    *,
+    temperature: float | None = None,
+    break_heads: bool = False,
+    swap_news_classes: bool = False,
 ) -> Path:
     """A copy of the shipped model under another manifest version (hashes re-written): with
-    another news temperature (it scores differently) or with heads that load but cannot score."""
+    another news temperature (it scores differently), with heads that load but cannot score,
+    or with the news head's negative and positive rows swapped (a much worse model)."""
     import shutil
 
     import numpy as np
@@ -77,6 +83,14 @@ def derive_model_version(
             heads,
             **{f"{t}.{p}": np.zeros((3, 7), np.float32) for t in tasks for p in ("weight", "bias")},
         )
+        files[manifest.heads]["sha256"] = sha256_file(heads)
+    if swap_news_classes:
+        heads = dst / manifest.heads
+        with np.load(heads) as data:
+            arrays = {k: data[k].copy() for k in data.files}
+        for part in ("weight", "bias"):
+            arrays[f"news.{part}"] = arrays[f"news.{part}"][[2, 1, 0]]
+        np.savez(heads, **arrays)
         files[manifest.heads]["sha256"] = sha256_file(heads)
     from dataclasses import replace
 

@@ -46,7 +46,7 @@ def validation_sets(manifest: Manifest, news_data: Path | None = None) -> dict[s
         msg = f"{manifest.directory}: the manifest has no training config to rebuild the split"
         raise TrainingDataError(msg)
     values = {k: v for k, v in raw.items() if k in TrainConfig.__dataclass_fields__}
-    for name in ("news_data", "out_dir", "teacher", "transactions_data"):
+    for name in ("news_data", "out_dir", "teacher", "transactions_data", "feedback"):
         if isinstance(values.get(name), str):
             values[name] = Path(values[name])
     if news_data is not None:

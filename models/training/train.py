@@ -20,6 +20,7 @@ import orjson
 
 from models.datasets import LabelledTexts, load_labelled, stratified_split
 from models.errors import ModelError, TrainingDataError
+from models.feedback import load_feedback, with_feedback
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.training.augment import augment_news, with_transfer_copies
@@ -70,6 +71,8 @@ class TrainConfig:
     transfer_copies: int = (
         0  # edited copies of each news text added to training (models.training.augment)
     )
+    feedback: Path | None = None  # labelled rows of `finsentry feedback export`
+    feedback_weight: int = 5  # each feedback row counts this many times (old data kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,13 @@ def train(
         train_sets["news"] = with_transfer_copies(
             train_sets["news"], config.transfer_copies, config.seed
         )
+    if config.feedback is not None:
+        for name, rows in load_feedback(config.feedback).items():
+            if name in train_sets:
+                train_sets[name] = with_feedback(
+                    train_sets[name], rows, config.feedback_weight, val_sets[name]
+                )
+                log.info("task %s: %d feedback rows x %d", name, len(rows), config.feedback_weight)
     for name, data in train_sets.items():
         log.info(
             "task %s: %d train / %d validation, classes %s",

@@ -64,6 +64,11 @@ def train_cmd(
     transfer_copies: Annotated[
         int, typer.Option(help="edited copies of each news text to train on (teacher-labelled)")
     ] = 0,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(help="labelled rows of `finsentry feedback export`, added to the data"),
+    ] = None,
+    feedback_weight: Annotated[int, typer.Option(help="times each feedback row counts")] = 5,
 ) -> None:
     """Fine-tune the classifier (shared encoder, one head per task)."""
     from models.training.train import TrainConfig, train
@@ -90,6 +95,8 @@ def train_cmd(
         distill_weight=distill_weight,
         distill_temperature=distill_temperature,
         transfer_copies=transfer_copies,
+        feedback=feedback,
+        feedback_weight=feedback_weight,
     )
     columns = (
         TextColumn("{task.description}"),

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from models.errors import RegistryError
 from models.registry import Registry
 from stream.cli.errors import user_errors
 from stream.cli.root import app
@@ -86,12 +88,81 @@ def promote_cmd(
     ctx: typer.Context,
     version: Annotated[str, typer.Argument(help="a version of `finsentry model list`")],
     registry: RegistryOption = None,
+    gate: Annotated[
+        bool, typer.Option(help="compare with the serving version first (refuse if worse)")
+    ] = True,
+    feedback: Annotated[
+        Path | None, typer.Option(help="feedback rows it must score better than the serving one")
+    ] = None,
+    validation: Annotated[
+        Path | None,
+        typer.Option(
+            help="news validation file (text,label); default: the serving model's "
+            "held-out split, rebuilt from its training data"
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="where the serving model's news training data is")
+    ] = None,
 ) -> None:
-    """Make VERSION current after checking its files' hashes and that it loads and scores;
-    running workers swap to it within FINSENTRY_MODEL__WATCH_S."""
+    """Make VERSION current after checking its files' hashes, that it loads and scores and
+    (with --gate) that it is no worse than the serving version on the frozen validation split
+    and better on the feedback rows; running workers swap within FINSENTRY_MODEL__WATCH_S."""
     reg = _registry(ctx, registry)
-    previous = reg.promote(version, _loads_and_scores(ctx))
+    probe = _loads_and_scores(ctx)
+
+    def check(directory: Path) -> None:
+        probe(directory)
+        current = reg.current()
+        if gate and current is not None and current != version:
+            _gate(ctx, reg.directory(current), directory, feedback, validation, data)
+
+    previous = reg.promote(version, check)
     console.print(f"promoted {version} (was {previous or 'nothing'})")
+
+
+def _gate(
+    ctx: typer.Context,
+    current_dir: Path,
+    candidate_dir: Path,
+    feedback: Path | None,
+    validation: Path | None,
+    data: Path | None,
+) -> None:
+    from models.datasets import load_labelled
+    from models.feedback import load_feedback
+    from models.gate import promotion_gate
+    from models.tasks import NEWS
+    from models.training.calibrate import validation_sets
+
+    base = ctx.obj.model.model_copy(update={"provider": "cpu", "dir": current_dir})
+    current = base.load()
+    candidate = base.model_copy(update={"dir": candidate_dir}).load()
+    sets = (
+        {"news": load_labelled(validation, NEWS)}
+        if validation is not None
+        else validation_sets(current.manifest, data)
+    )
+    result = promotion_gate(current, candidate, sets, load_feedback(feedback) if feedback else None)
+    table = Table(
+        title=f"candidate {candidate.manifest.version} vs serving {current.manifest.version}",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+    )
+    for col in ("split", "task", "n", "acc now", "acc new", "Δ points", "F1 now", "F1 new"):
+        table.add_column(col, no_wrap=col in ("split", "task"))
+    for r in result.rows:
+        table.add_row(r.split, r.task, str(r.texts), f"{r.current_accuracy:.4f}",
+                      f"{r.candidate_accuracy:.4f}", f"{r.delta * 100:+.1f}",
+                      f"{r.current_macro_f1:.4f}", f"{r.candidate_macro_f1:.4f}")  # fmt: skip
+    Console().print(table)
+    if not result.passed:
+        msg = (
+            f"promotion refused: {'; '.join(result.refusals)}. Retrain, or promote with "
+            "--no-gate to override"
+        )
+        raise RegistryError(msg)
 
 
 @model.command("rollback")

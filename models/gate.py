@@ -1,0 +1,73 @@
+"""The promotion gate: is a candidate model at least as good as the one serving?
+
+On the frozen validation split (the one training held out: no choice ever saw it) the
+candidate may lose at most ``tolerance`` accuracy per task (0.005: half a point); on the
+analysts' feedback rows it must be strictly better than the serving model (it was retrained
+to fix them). Both are measured here, side by side, on the same texts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.datasets import LabelledTexts
+from models.evaluate import evaluate
+from models.serving.runtime import Classifier
+
+__all__ = ["GateResult", "GateRow", "promotion_gate"]
+
+
+@dataclass(frozen=True)
+class GateRow:
+    split: str  # validation | feedback
+    task: str
+    texts: int
+    current_accuracy: float
+    candidate_accuracy: float
+    current_macro_f1: float
+    candidate_macro_f1: float
+
+    @property
+    def delta(self) -> float:
+        return self.candidate_accuracy - self.current_accuracy
+
+
+@dataclass(frozen=True)
+class GateResult:
+    rows: tuple[GateRow, ...]
+    refusals: tuple[str, ...]  # empty: the candidate may be promoted
+
+    @property
+    def passed(self) -> bool:
+        return not self.refusals
+
+
+def promotion_gate(
+    current: Classifier,
+    candidate: Classifier,
+    validation: dict[str, LabelledTexts],
+    feedback: dict[str, LabelledTexts] | None = None,
+    tolerance: float = 0.005,
+) -> GateResult:
+    rows, refusals = [], []
+    for split, sets in (("validation", validation), ("feedback", feedback or {})):
+        for task, data in sets.items():
+            if not len(data) or task not in candidate.manifest.tasks:
+                continue
+            now, _ = evaluate(current, data)
+            new, _ = evaluate(candidate, data)
+            row = GateRow(split, task, len(data), now.accuracy, new.accuracy,
+                          now.macro_f1, new.macro_f1)  # fmt: skip
+            rows.append(row)
+            if split == "validation" and row.delta < -tolerance:
+                refusals.append(
+                    f"{task} validation accuracy {row.candidate_accuracy:.4f} is "
+                    f"{-row.delta * 100:.1f} points below the serving model's "
+                    f"{row.current_accuracy:.4f} (at most {tolerance * 100:.1f} allowed)"
+                )
+            if split == "feedback" and row.delta <= 0:
+                refusals.append(
+                    f"{task} feedback accuracy {row.candidate_accuracy:.4f} is not above the "
+                    f"serving model's {row.current_accuracy:.4f}: the corrections are not learnt"
+                )
+    return GateResult(tuple(rows), tuple(refusals))

@@ -162,9 +162,21 @@ def _model() -> Any:
               "{{kind}}"), y=8))
         .with_panel(_ts("Model swaps (registry promotions acted on)", "short",
             q("sum by (outcome) (finsentry_model_swaps_total)", "{{outcome}}"), x=12, y=8))
+        .with_panel(_ts("Shadow model: agreement with the serving model", "percentunit",
+            q(f"sum by (kind) (rate(finsentry_shadow_agreements_total{_RATE})) / sum by (kind) "
+              f"(rate(finsentry_shadow_records_total{_RATE}))", "{{kind}}"), y=16))
+        .with_panel(_ts("Shadow model: label flips / s (serving → shadow)", "reqps",
+            q(f"sum by (kind, serving, shadow) (rate(finsentry_shadow_label_flips_total{_RATE}))",
+              "{{kind}} {{serving}} → {{shadow}}"), x=12, y=16))
+        .with_panel(_ts("Shadow model: mean score shift (shadow − serving)", "short",
+            q(f"sum by (kind) (rate(finsentry_shadow_score_shift_sum{_RATE})) / sum by (kind) "
+              f"(rate(finsentry_shadow_score_shift_count{_RATE}))", "{{kind}}"), y=24))
+        .with_panel(_ts("Analyst feedback / s", "reqps",
+            q(f"sum by (kind, outcome) (rate(finsentry_feedback_records_total{_RATE}))",
+              "{{kind}} {{outcome}}"), x=12, y=24))
         .with_panel(table.Panel().title("Serving model per worker").datasource(_DS)
             .with_target(q("finsentry_model_info", instant=True))
-            .grid_pos(GridPos(h=6, w=24, x=0, y=16)))
+            .grid_pos(GridPos(h=6, w=24, x=0, y=32)))
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, Summary
 
 __all__ = ["OTHER", "Metrics", "SubjectLabels"]
 
@@ -85,7 +85,7 @@ class Metrics:
     shadow_records: Counter
     shadow_agreements: Counter
     shadow_flips: Counter
-    shadow_score_shift: Counter
+    shadow_score_shift: Summary
     shadow_failures: Counter
     feedback: Counter
 
@@ -254,9 +254,10 @@ class Metrics:
                 ["kind", "serving", "shadow"],
                 registry=r,
             ),
-            shadow_score_shift=Counter(
+            shadow_score_shift=Summary(
                 f"{p}_shadow_score_shift",
-                "Sum of shadow score minus serving score (divide by shadow_records for the mean)",
+                "Shadow score minus serving score per shadow-scored record (sum / count: the "
+                "mean shift)",
                 ["kind"],
                 registry=r,
             ),

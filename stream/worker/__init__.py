@@ -12,6 +12,7 @@
     model.py         the classifier: loaded off the event loop, swapped on a promotion
     drift.py         live score / class distribution vs the model's reference (PSI)
     feedback.py      analysts' corrections validated (bad ones to dead letters)
+    shadow.py        a candidate model scoring a share of records, off the critical path
     observe.py       window gauges and the consumer-lag samples
     build.py         every part, built once from the settings
     agents.py        the parts wired into faust (agents, timer, task)

@@ -23,6 +23,7 @@ from exporters.http import Health
 from exporters.metrics import Metrics, SubjectLabels
 from models.serving.runtime import Classifier
 from stream.entities.sectors import SECTORS
+from stream.errors import ConfigError
 from stream.kafka.changelog import read_changelog_partition
 from stream.pipeline.batch import BatchContext, WindowStep
 from stream.pipeline.kinds import KINDS
@@ -37,6 +38,7 @@ from stream.worker.inputs import InputHandler, OutputTopics, Prepared
 from stream.worker.model import LiveModel
 from stream.worker.observe import lag_samples
 from stream.worker.outbox import Outbox
+from stream.worker.shadow import ShadowScorer
 from stream.worker.windows import ChangelogSync, WindowsHandler, WindowTopics
 
 __all__ = ["Worker", "build_worker", "subject_labels"]
@@ -59,6 +61,7 @@ class Worker:
     novelty: NoveltyIndex  # the stories seen (restored from the scored topic at start)
     drift: DriftMonitor
     feedback: FeedbackHandler
+    shadow: ShadowScorer | None
 
 
 def subject_labels(ctx: BatchContext, limit: int) -> SubjectLabels:
@@ -75,6 +78,21 @@ def registry_pointer(settings: Settings) -> Callable[[], str | None] | None:
     from models.registry import Registry
 
     return Registry(settings.model.registry).current  # type: ignore[arg-type]
+
+
+def shadow_scorer(settings: Settings, metrics: Metrics) -> ShadowScorer | None:
+    """The candidate of ``FINSENTRY_MODEL__SHADOW`` (a registry version), one thread."""
+    m = settings.model
+    if m.shadow is None:
+        return None
+    if m.registry is None:
+        msg = "FINSENTRY_MODEL__SHADOW names a registry version: set FINSENTRY_MODEL__REGISTRY"
+        raise ConfigError(msg)
+    from models.registry import Registry
+
+    directory = Registry(m.registry).directory(m.shadow)  # a missing version stops the start
+    load = m.model_copy(update={"dir": directory, "threads": 1}).load
+    return ShadowScorer(load, m.shadow_share, metrics, m.shadow)
 
 
 def alert_sender(settings: Settings, metrics: Metrics) -> AlertSender:
@@ -120,6 +138,7 @@ def build_worker(
     drift = DriftMonitor(
         model.reference, settings.model.drift_window, settings.model.drift_min_records
     )
+    shadow = shadow_scorer(settings, metrics)
     names = settings.kafka.topics.by_role()
     outputs = OutputTopics(
         names["scored"],
@@ -129,7 +148,7 @@ def build_worker(
     )
     inputs: dict[str, InputHandler] = {
         kind.name: InputHandler(
-            kind, ctx, model.scorer, executor, outbox, outputs, metrics, labels, drift
+            kind, ctx, model.scorer, executor, outbox, outputs, metrics, labels, drift, shadow
         )
         for kind in KINDS.values()
     }
@@ -183,4 +202,5 @@ def build_worker(
         ctx.novelty,
         drift,
         FeedbackHandler(ctx, outbox, names["dead_letters"], metrics),
+        shadow,
     )

@@ -20,6 +20,7 @@ import orjson
 from exporters.metrics import Metrics
 from stream.pipeline.batch import BatchContext
 from stream.pipeline.feedback import parse_feedback
+from stream.pipeline.kinds import KINDS
 from stream.pipeline.parse import ParseContext, Rejected
 from stream.pipeline.redact import mask_long_digits, redact_payload
 from stream.records import DeadLetter
@@ -40,6 +41,8 @@ class FeedbackHandler:
         self._dead_letters = dead_letters
         self._metrics = metrics
         self._rejects = RejectSummary("feedback", log)
+        for kind in (*KINDS, "unknown"):  # zero from the start, for rate() and panels
+            metrics.feedback.labels(kind, "accepted" if kind in KINDS else "rejected")
 
     async def handle(self, messages: Sequence[Any]) -> None:
         now = datetime.now(UTC)

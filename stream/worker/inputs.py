@@ -36,6 +36,7 @@ from stream.pipeline.parse import ParseContext, dead_letter
 from stream.pipeline.score import BatchScorer
 from stream.records import SourceRef
 from stream.worker.drift import DriftMonitor
+from stream.worker.shadow import ShadowScorer
 from stream.worker.summaries import RejectSummary
 
 __all__ = [
@@ -121,9 +122,11 @@ class InputHandler:
         metrics: Metrics,
         labels: SubjectLabels,
         drift: DriftMonitor | None = None,
+        shadow: ShadowScorer | None = None,
     ) -> None:
         self.kind = kind
         self._drift = drift
+        self._shadow = shadow
         self._ctx = ctx
         self._scorer = scorer
         self._executor = executor
@@ -177,6 +180,8 @@ class InputHandler:
             pending += await self._publish_scored(result, messages)
             if self._drift is not None:
                 self._drift.observe(result)
+            if self._shadow is not None:
+                self._shadow.submit(result)
         for dead in result.dead_letters:
             self._metrics.rejected.labels(kind, dead.reason).inc()
             self._rejects.add(dead.reason, str(dead.source), dead.detail)

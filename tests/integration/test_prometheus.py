@@ -20,9 +20,18 @@ def _substitute(expr: str) -> str:
     return expr.replace("$__rate_interval", "1m").replace('"$topic"', '".*"')
 
 
-def test_dashboards_have_data_and_the_surge_fires_in_prometheus(cluster, tmp_path):
+def test_dashboards_have_data_and_the_surge_fires_in_prometheus(cluster, tmp_path, model_versions):
+    from models.registry import Registry
+
     dead = free_port()  # nothing listens: alert pushes fail, the stream must not care
+    registry = Registry(tmp_path / "registry")  # the shipped model serves, a worse one shadows
+    registry.add(model_versions("v1"))
+    registry.add(model_versions("swapped", swap_news_classes=True))
+    registry.promote("v1")
     cluster.extra_env = {
+        "FINSENTRY_MODEL__REGISTRY": str(registry.root),
+        "FINSENTRY_MODEL__SHADOW": "swapped",
+        "FINSENTRY_MODEL__SHADOW_SHARE": "0.2",
         "FINSENTRY_DELIVERY__WEBHOOK_URL": f"http://127.0.0.1:{dead}/hook",
         "FINSENTRY_DELIVERY__WEBHOOK_TOKEN": "tok-never-logged",
         "FINSENTRY_DELIVERY__MAX_ATTEMPTS": "2",

@@ -23,8 +23,10 @@ def _batch(shipped, n: int = 200) -> BatchResult:
         ref = SourceRef("t", 0, i)
         item = NewsItem(f"n{i}", datetime.now(UTC), "wire", heads[i % 3])
         items.append((item, ref))
-        scored.append(ScoredEvent(item.id, "news", item.published_at, (), score.label,
-                                  score.probabilities, score.score, score.model_version, ref))  # fmt: skip
+        scored.append(
+            ScoredEvent(item.id, "news", item.published_at, (), score.label,
+                        score.probabilities, score.score, score.model_version, ref)
+        )  # fmt: skip
     return BatchResult(NEWS, items, scored, [])
 
 

@@ -217,7 +217,7 @@ def export_model(cfg: ExportConfig) -> Manifest:
     calibrate(_classifier(manifest, out / ENCODER_INT8, "int8"), val)
     if not cfg.keep_fp32:
         (out / ENCODER_FP32).unlink()
-    return manifest
+    return Manifest.load(out)  # as calibrated (its version gained "+cal…")
 
 
 def _write_card(manifest: Manifest) -> None:

@@ -24,6 +24,8 @@ def test_export_passes_gates_and_writes_a_loadable_manifest(trained, tmp_path):
     assert "vs_fp32" in manifest.variants["int8"]["metrics"]["news"]
     reloaded = Manifest.load(tmp_path / "m")
     reloaded.verify()
+    assert manifest.version == reloaded.version  # what export returns is what it wrote
+    assert all("reference" in spec for spec in reloaded.tasks.values())  # drift references
     card = (tmp_path / "m" / "MODEL_CARD.md").read_text()
     assert "macro-F1" in card
     # calibrated at export: a temperature per task, measured on the other half of the split

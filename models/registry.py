@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import orjson
 from models.errors import ModelIntegrityError, ModelNotFoundError, RegistryError
 from models.serving.manifest import Manifest
 
-__all__ = ["Registry", "RegistryVersion"]
+__all__ = ["Registry", "RegistryVersion", "derive_version"]
 
 POINTER = "current.json"
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@-]{0,127}$")
@@ -188,6 +188,21 @@ class Registry:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / POINTER)
+
+
+def derive_version(
+    source: Path, target: Path, version: str, temperatures: dict[str, float] | None = None
+) -> Path:
+    """A copy of a model directory under another version, optionally with other calibration
+    temperatures (a re-calibrated model is a new version). The benchmarks use it to time a
+    swap between two versions of the same cost."""
+    shutil.copytree(source, target)
+    manifest = Manifest.load(target)
+    tasks = {name: dict(spec) for name, spec in manifest.tasks.items()}
+    for name, temperature in (temperatures or {}).items():
+        tasks[name]["temperature"] = temperature
+    replace(manifest, version=_checked(version), tasks=tasks).write()
+    return target
 
 
 def _checked(version: str) -> str:

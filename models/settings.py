@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
     from models.serving.runtime import Classifier
@@ -43,6 +43,12 @@ class ModelSettings(BaseModel):
         2000, ge=10, description="last scored records per kind the drift PSI is computed over"
     )
     drift_min_records: int = Field(200, ge=1, description="no PSI before this many records")
+
+    @field_validator("dir", "registry", "version", "shadow", "cache_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``FINSENTRY_MODEL__DIR=`` (empty) means unset, not the working directory."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     def follows_registry(self) -> bool:
         """True when a worker should watch the registry for promotions."""

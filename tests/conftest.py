@@ -64,18 +64,17 @@ def derive_model_version(
     """A copy of the shipped model under another manifest version (hashes re-written): with
     another news temperature (it scores differently), with heads that load but cannot score,
     or with the news head's negative and positive rows swapped (a much worse model)."""
-    import shutil
-
     import numpy as np
 
+    from models.registry import derive_version
     from models.serving.manifest import Manifest, sha256_file
     from models.serving.runtime import shipped_model_dir
 
-    shutil.copytree(shipped_model_dir(), dst)
+    derive_version(
+        shipped_model_dir(), dst, version, {"news": temperature} if temperature else None
+    )
     manifest = Manifest.load(dst)
-    tasks = {k: dict(v) for k, v in manifest.tasks.items()}
-    if temperature is not None:
-        tasks["news"]["temperature"] = temperature
+    tasks = manifest.tasks
     files = {k: dict(v) for k, v in manifest.files.items()}
     if break_heads:  # right names, wrong width: loads, then every matmul fails
         heads = dst / manifest.heads
@@ -94,7 +93,7 @@ def derive_model_version(
         files[manifest.heads]["sha256"] = sha256_file(heads)
     from dataclasses import replace
 
-    replace(manifest, version=version, tasks=tasks, files=files).write()
+    replace(manifest, files=files).write()
     return dst
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -41,6 +42,39 @@ def bench_stream_cmd(
         title=f"bench stream (embedded broker, one worker, same texts) on "
         f"{describe(result['machine'])}"
     )
+    for col in ("measure", "value"):
+        table.add_column(col)
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    Console().print(table)
+    json_out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    console.print(f"wrote {json_out}")
+
+
+@bench.command("lifecycle")
+@user_errors
+def bench_lifecycle_cmd(
+    ctx: typer.Context,
+    records: Annotated[int, typer.Option(help="backlog size per round")] = 2000,
+    rounds: Annotated[int, typer.Option(help="plain and shadow take turns this often")] = 3,
+    shadow_share: Annotated[float, typer.Option(help="share of records shadow-scored")] = 0.1,
+    swap_seconds: Annotated[float, typer.Option(help="paced run with a promotion midway")] = 40.0,
+    json_out: Annotated[Path, typer.Option("--json")] = Path("bench-lifecycle.json"),
+) -> None:
+    """Shadow scoring's cost (worker with vs without, interleaved) and a swap under load."""
+    import orjson
+    from rich.table import Table
+
+    from stream.bench.lifecycle import bench_lifecycle
+    from stream.bench.machine import describe, machine
+
+    for noisy in ("httpx", "aiokafka"):  # the bench polls /metrics and re-subscribes often
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    result = {**bench_lifecycle(ctx.obj, records, rounds, shadow_share, swap_seconds)}
+    result["machine"] = machine()
+    table = Table(title=f"bench lifecycle (embedded broker, two workers) on "
+                  f"{describe(result['machine'])}")  # fmt: skip
     for col in ("measure", "value"):
         table.add_column(col)
     for key, value in result.items():

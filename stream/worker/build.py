@@ -128,12 +128,15 @@ def build_worker(
     executor = ThreadPoolExecutor(
         settings.inference_workers, thread_name_prefix="finsentry-inference"
     )
+    serving = settings.inference_model()
     model = LiveModel(
-        load_classifier or settings.inference_model().load,
+        load_classifier or serving.load,
         executor,
         metrics,
         health,
         registry_pointer(settings),
+        # a swap's load yields the CPU to scoring when sessions run on the calling thread
+        load_nice=10 if serving.threads == 1 and serving.provider in ("auto", "cpu") else 0,
     )
     drift = DriftMonitor(
         model.reference, settings.model.drift_window, settings.model.drift_min_records

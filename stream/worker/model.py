@@ -11,10 +11,13 @@ the old one keeps serving; the worker tries it again only once the pointer moves
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
-from collections.abc import Callable
-from concurrent.futures import Executor
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor, Future
 
 from exporters.http import Health
 from exporters.metrics import Metrics
@@ -52,6 +55,27 @@ def probe(classifier: Classifier) -> None:
             raise ModelIntegrityError(msg[:300])
 
 
+def _in_background(fn: Callable[[str], Classifier], arg: str, nice: int) -> Awaitable[Classifier]:
+    """``fn(arg)`` in a thread of its own, ``nice`` steps below the others (Linux: niceness is
+    per thread): loading the next version must not take the CPU from the batches being scored
+    (it takes a little longer instead). A thread of its own because niceness cannot be undone
+    without privileges, and ONNX Runtime threads started while loading inherit it: callers pass
+    0 unless the sessions score on the calling thread (one CPU thread each)."""
+    done: Future[Classifier] = Future()
+
+    def run() -> None:
+        if nice:
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        try:
+            done.set_result(fn(arg))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            done.set_exception(exc)
+
+    threading.Thread(target=run, name="finsentry-model-load", daemon=True).start()
+    return asyncio.wrap_future(done)
+
+
 class LiveModel:
     """``await scorer(task)``: the serving classifier's scorer for ``task``.
 
@@ -66,12 +90,14 @@ class LiveModel:
         metrics: Metrics,
         health: Health,
         current: Callable[[], str | None] | None = None,
+        load_nice: int = 0,
     ) -> None:
         self._load = load
         self._executor = executor
         self._metrics = metrics
         self._health = health
         self._current = current
+        self._load_nice = load_nice  # CPU priority of a swap's loading (see _in_background)
         self._classifier: Classifier | None = None
         self._lock = asyncio.Lock()
         self._refused: dict[str, str] = {}  # version -> why, until the pointer moves
@@ -151,9 +177,8 @@ class LiveModel:
     async def swap(self, version: str) -> bool:
         """Load and probe ``version`` off the event loop; serve it if both pass."""
         before = self.serving
-        loop = asyncio.get_running_loop()
         try:
-            clf = await loop.run_in_executor(None, self._load_and_probe, version)
+            clf = await _in_background(self._load_and_probe, version, self._load_nice)
         except (FinsentryError, OSError) as exc:
             why = str(exc)[:300]
             self._refused[version] = why

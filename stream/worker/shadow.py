@@ -1,17 +1,21 @@
 """Shadow scoring: a candidate model also scores a share of the records, for metrics only.
 
 Which records: those whose id hashes below ``share`` (the same record is always in or out,
-in every worker and after a restart). The candidate runs in its own one-thread executor after
-a batch is published, never on the path to the scored topic: when the previous shadow batch
-is still running the new one is skipped and counted (``reason="busy"``), so a slow candidate
-costs samples, not throughput. What it measures, per kind: records, agreements, label flips
-per (serving, shadow) pair and the score shift (shadow - serving) as a summary.
+in every worker and after a restart). After a batch is published its sampled records wait
+until ``batch`` of them are there (length-bucketed runs of one record would cost more per
+record than the serving model's) or the oldest waited ``flush_s``; the candidate then scores
+them in its own one-thread executor, never on the path to the scored topic. While it runs the
+next ones gather; beyond four runs' worth the oldest are dropped and counted
+(``reason="busy"``), so a slow candidate costs samples, not throughput. What it measures,
+per kind: records, agreements, label flips per (serving, shadow) pair and the score shift
+(shadow - serving) as a summary.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,41 +38,67 @@ def sampled(record_id: str, share: float) -> bool:
 
 class ShadowScorer:
     def __init__(
-        self, load: Callable[[], Classifier], share: float, metrics: Metrics, version: str
+        self,
+        load: Callable[[], Classifier],
+        share: float,
+        metrics: Metrics,
+        version: str,
+        batch: int = 64,
+        flush_s: float = 2.0,
     ) -> None:
         self._load = load
         self._share = share
         self._metrics = metrics
         self.version = version
+        self._batch = batch  # sampled records gathered per shadow run (length-bucketed)
+        self._flush_s = flush_s  # ... or fewer, once the oldest waited this long
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="finsentry-shadow")
         self._classifier: Classifier | None = None
         self._failed = False
         self._running: asyncio.Future[list[Score]] | None = None
+        self._waiting: dict[str, tuple[str, list[tuple[ScoredEvent, str]], float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def submit(self, result: BatchResult) -> None:
-        """Shadow-score the sampled records of a published batch, in the background."""
+        """Gather the sampled records of a published batch; shadow-score them in the
+        background once ``batch`` are waiting (or the oldest waited ``flush_s``)."""
         if self._failed or not result.scored:
             return
+        kind = result.kind
+        records = {ref: record for record, ref in result.items}
         pairs = [
-            (event, text)
-            for event, text in zip(result.scored, result.scored_texts(), strict=True)
-            if sampled(event.id, self._share)
+            (event, kind.model_text(records[event.source]))
+            for event in result.scored
+            if sampled(event.id, self._share) and event.source in records
         ]
         if not pairs:
             return
-        kind = result.kind
+        task, waiting, since = self._waiting.get(kind.name, (kind.task, [], time.monotonic()))
+        waiting += pairs
+        overflow = len(waiting) - 4 * self._batch  # the shadow cannot keep up: drop the oldest
+        if overflow > 0:
+            self._metrics.shadow_failures.labels(kind.name, "busy").inc(overflow)
+            del waiting[:overflow]
+        self._waiting[kind.name] = (task, waiting, since)
+        self._launch()
+
+    def _launch(self) -> None:
         if self._running is not None and not self._running.done():
-            self._metrics.shadow_failures.labels(kind.name, "busy").inc()
             return
-        loop = asyncio.get_running_loop()
-        self._running = loop.run_in_executor(
-            self._executor, self._score, kind.task, [t for _, t in pairs]
-        )
-        report = self._report(kind.name, [e for e, _ in pairs], self._running)
-        reporting = asyncio.ensure_future(report)
-        self._tasks.add(reporting)
-        reporting.add_done_callback(self._tasks.discard)
+        now = time.monotonic()
+        for name, (task, waiting, since) in list(self._waiting.items()):
+            if len(waiting) < self._batch and now - since < self._flush_s:
+                continue
+            del self._waiting[name]
+            loop = asyncio.get_running_loop()
+            self._running = loop.run_in_executor(
+                self._executor, self._score, task, [t for _, t in waiting]
+            )
+            report = self._report(name, [e for e, _ in waiting], self._running)
+            reporting = asyncio.ensure_future(report)
+            self._tasks.add(reporting)
+            reporting.add_done_callback(self._tasks.discard)
+            return
 
     def _score(self, task: str, texts: list[str]) -> list[Score]:
         if self._classifier is None:
@@ -97,6 +127,7 @@ class ShadowScorer:
                 m.shadow_agreements.labels(kind).inc()
             else:
                 m.shadow_flips.labels(kind, event.label, score.label).inc()
+        self._launch()  # what gathered meanwhile
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

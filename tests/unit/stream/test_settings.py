@@ -40,3 +40,11 @@ def test_inference_workers_share_out_the_model_threads():
     assert three.inference_model().provider == three.model.provider
     one = Settings(model=ModelSettings(threads=1), inference_workers=4)
     assert one.inference_model().threads == 1
+
+
+def test_an_empty_model_path_setting_means_unset(monkeypatch):
+    monkeypatch.setenv("FINSENTRY_MODEL__DIR", "")
+    monkeypatch.setenv("FINSENTRY_MODEL__REGISTRY", " ")
+    s = Settings()
+    assert s.model.dir is None and s.model.registry is None
+    assert s.model.directory() is None  # the shipped model

@@ -48,20 +48,42 @@ def test_a_swapped_head_shadow_disagrees_and_the_shift_is_measured(
     batch = _batch(shipped_classifier)
 
     async def main() -> None:
-        shadow.submit(batch)
-        shadow.submit(batch)  # the first is still running: skipped, counted
-        await asyncio.gather(*shadow._tasks)
+        for _ in range(5):  # the first run starts at once; the rest gather, the excess drops
+            shadow.submit(batch)
+        while shadow._tasks:
+            await asyncio.gather(*shadow._tasks)
 
     asyncio.run(main())
     value = registry.get_sample_value
     n = sum(1 for e in batch.scored if sampled(e.id, 0.5))
-    assert value("finsentry_shadow_records_total", {"kind": "news"}) == n
-    assert value("finsentry_shadow_failures_total", {"kind": "news", "reason": "busy"}) == 1
+    assert n >= 64
+    assert value("finsentry_shadow_records_total", {"kind": "news"}) == n + 4 * 64
+    busy = value("finsentry_shadow_failures_total", {"kind": "news", "reason": "busy"})
+    assert busy == 4 * n - 4 * 64
     flips = value("finsentry_shadow_label_flips_total",
                   {"kind": "news", "serving": "positive", "shadow": "negative"})  # fmt: skip
     assert flips and flips > 0
-    assert value("finsentry_shadow_score_shift_count", {"kind": "news"}) == n
+    assert value("finsentry_shadow_score_shift_count", {"kind": "news"}) == n + 4 * 64
     shadow.close()
+
+
+def test_a_few_sampled_records_wait_for_company_or_for_time(shipped_classifier):
+    registry = CollectorRegistry()
+    shadow = ShadowScorer(lambda: shipped_classifier, 1.0, Metrics.create(registry), "same",
+                          batch=64, flush_s=0.3)  # fmt: skip
+    few = _batch(shipped_classifier, 5)
+
+    async def main() -> tuple[int, int]:
+        shadow.submit(few)
+        waited = len(shadow._tasks)  # 5 < 64 and young: nothing runs yet
+        await asyncio.sleep(0.4)
+        shadow.submit(few)  # the oldest waited past flush_s: all 10 go
+        while shadow._tasks:
+            await asyncio.gather(*shadow._tasks)
+        return waited, int(registry.get_sample_value(
+            "finsentry_shadow_agreements_total", {"kind": "news"}) or 0)  # fmt: skip
+
+    assert asyncio.run(main()) == (0, 10)  # the same model agrees with itself
 
 
 def test_a_shadow_that_cannot_load_stops_itself_and_says_so(shipped_classifier, caplog):
@@ -71,7 +93,7 @@ def test_a_shadow_that_cannot_load_stops_itself_and_says_so(shipped_classifier, 
         raise ModelNotFoundError("model directory /nope does not exist")
 
     registry = CollectorRegistry()
-    shadow = ShadowScorer(load, 1.0, Metrics.create(registry), "v9")
+    shadow = ShadowScorer(load, 1.0, Metrics.create(registry), "v9", batch=1)
     batch = _batch(shipped_classifier, 10)
 
     async def main() -> None:

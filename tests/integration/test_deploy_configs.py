@@ -36,7 +36,7 @@ def test_prometheus_config_and_rules_are_valid():
     promtool = _tool("promtool")
     out = _run(promtool, "check", "config", DEPLOY / "prometheus" / "prometheus.yml")
     assert "SUCCESS" in out
-    assert "10 rules found" in _run(
+    assert "12 rules found" in _run(
         promtool, "check", "rules", *sorted((DEPLOY / "prometheus" / "rules").glob("*.yml"))
     )
 

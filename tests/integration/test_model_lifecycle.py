@@ -162,8 +162,9 @@ def test_the_feedback_loop_label_export_retrain_promote_swap(
     accepted = {"kind": "news", "outcome": "accepted"}
     _wait(lambda: metric(port, "finsentry_feedback_records_total", accepted) == 12,
           30, "12 corrections")  # fmt: skip
-    assert metric(port, "finsentry_records_rejected_total",
-                  {"kind": "feedback", "reason": "missing_field"}) == 1  # fmt: skip
+    bad = {"kind": "feedback", "reason": "missing_field"}
+    _wait(lambda: metric(port, "finsentry_records_rejected_total", bad) == 1,
+          30, "the bad correction dead-lettered")  # fmt: skip
 
     rows_file = tmp_path / "feedback.jsonl"
     exported = runner.invoke(finsentry, ["feedback", "export", "-o", str(rows_file)], env=env)

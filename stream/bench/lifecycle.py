@@ -26,7 +26,7 @@ import numpy as np
 
 from models.registry import Registry, derive_version
 from models.serving.runtime import shipped_model_dir
-from stream.bench.stream import _produce_paced, _round_trip, _timestamps
+from stream.bench.stream import broker_timestamps, produce_paced, round_trip
 from stream.demo.sample import sample_feed
 from stream.kafka.admin import create_topics
 from stream.kafka.broker import EmbeddedBroker, free_port
@@ -69,7 +69,7 @@ def _worker(
 
 def _backlog_rate(kafka: KafkaSettings, url: str, records: list[dict[str, Any]], tag: str) -> float:
     batch = [{**r, "id": f"{tag}-{i}"} for i, r in enumerate(records)]
-    _, scored, _ = _round_trip(kafka, url, batch, f"{tag}-", None)
+    _, scored, _ = round_trip(kafka, url, batch, f"{tag}-", None)
     stamps = sorted(scored.values())
     return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
 
@@ -154,13 +154,14 @@ def _swap_under_load(
 
     promoter = threading.Thread(target=promote)
     promoter.start()
-    asyncio.run(_produce_paced(kafka, kafka.topics.news, paced, rate))
+    asyncio.run(produce_paced(kafka, kafka.topics.news, paced, rate))
     promoter.join()
-    sent = asyncio.run(_timestamps(kafka, kafka.topics.news, count, 60, "swap-"))
-    done = asyncio.run(_timestamps(kafka, kafka.topics.scored, count, 120, "swap-"))
+    sent = asyncio.run(broker_timestamps(kafka, kafka.topics.news, count, 60, "swap-"))
+    done = asyncio.run(broker_timestamps(kafka, kafka.topics.scored, count, 120, "swap-"))
     lat = {k: (done[k] - sent[k]) * 1000 for k in sent if k in done}
     start, end = marks.get("promoted", 0.0), marks.get("swapped", 0.0) + 5
-    warm = min(sent.values(), default=0.0) + 5
+    first = min(sent.values(), default=0.0)
+    warm = first + min(5.0, (start - first) / 2)  # the start of the paced run is not steady
     steady = [v for k, v in lat.items() if warm <= sent[k] < start]
     during = [v for k, v in lat.items() if start <= sent[k] < end]
 

@@ -40,7 +40,7 @@ from stream.pipeline.parse import parse_news
 from stream.settings import KafkaSettings, Settings
 from stream.worker.process import start_worker, stop_worker
 
-__all__ = ["bench_stream"]
+__all__ = ["bench_stream", "broker_timestamps", "produce_paced", "round_trip"]
 
 
 def _texts(settings: Settings, records: list[dict[str, Any]]) -> list[str]:
@@ -60,7 +60,7 @@ def _bare_rate(scorer: Any, texts: list[str], batch: int, workers: int) -> tuple
     return len(texts) / (time.perf_counter() - started), cpu_us
 
 
-async def _timestamps(
+async def broker_timestamps(
     kafka: KafkaSettings, topic: str, want: int, timeout_s: float, prefix: str = ""
 ) -> dict[str, float]:
     """Broker timestamps of the first ``want`` distinct ids starting with ``prefix``."""
@@ -80,7 +80,7 @@ async def _timestamps(
     return out
 
 
-async def _produce_paced(
+async def produce_paced(
     kafka: KafkaSettings, topic: str, records: list[dict[str, Any]], rate: float | None
 ) -> None:
     """Send ``records`` at ``rate`` per second, or (None) as a backlog: serialized up front
@@ -183,7 +183,7 @@ def _cpu_snapshot(worker_pid: int | None, broker_pid: int | None) -> tuple[float
     return (*_cpu_seconds(worker_pid), sum(_cpu_seconds(broker_pid)))
 
 
-def _round_trip(
+def round_trip(
     kafka: KafkaSettings,
     metrics_url: str,
     records: list[dict[str, Any]],
@@ -205,12 +205,12 @@ def _round_trip(
         before = await _scored_total(metrics_url, timeout_s=120)
         rate = len(records) / latency_s if latency_s else None
         start = _cpu_snapshot(*pids)
-        await _produce_paced(kafka, kafka.topics.news, records, rate)
+        await produce_paced(kafka, kafka.topics.news, records, rate)
         await _scored_total(metrics_url, before + len(records), 600)
         end = _cpu_snapshot(*pids)
         cpu = [(b - a) * 1e6 / max(len(records), 1) for a, b in zip(start, end, strict=True)]
-        scored = await _timestamps(kafka, kafka.topics.scored, len(records), 60, prefix)
-        sent = await _timestamps(kafka, kafka.topics.news, len(records), 60, prefix)
+        scored = await broker_timestamps(kafka, kafka.topics.scored, len(records), 60, prefix)
+        sent = await broker_timestamps(kafka, kafka.topics.news, len(records), 60, prefix)
         return sent, scored, cpu
 
     return asyncio.run(run())
@@ -249,12 +249,12 @@ def bench_stream(
         try:
             # warm-up: model load, group join, first batches
             warm = [{**r, "id": f"warm-{i}"} for i, r in enumerate(records[:200])]
-            _round_trip(kafka, metrics_url, warm, "warm-", None)
+            round_trip(kafka, metrics_url, warm, "warm-", None)
             for r in range(rounds):
                 bare_single.append(_bare_rate(single, texts, settings.batch_max, 1)[0])
                 bare.append(_bare_rate(scorer, texts, settings.batch_max, workers))
                 batch = [{**rec, "id": f"r{r}-{i}"} for i, rec in enumerate(records)]
-                _, scored, used = _round_trip(kafka, metrics_url, batch, f"r{r}-", None, pids)
+                _, scored, used = round_trip(kafka, metrics_url, batch, f"r{r}-", None, pids)
                 cpu.append(used)
                 stamps = sorted(scored.values())
                 e2e.append((len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0)
@@ -263,7 +263,7 @@ def bench_stream(
             count = int(rate * latency_s)  # ids stay unique when the feed is replayed
             paced = [{**records[i % len(records)], "id": f"lat-{i}"} for i in range(count)]
             texts_before, calls_before = _batch_totals(metrics_url)
-            sent, done, used = _round_trip(kafka, metrics_url, paced, "lat-", latency_s, pids)
+            sent, done, used = round_trip(kafka, metrics_url, paced, "lat-", latency_s, pids)
             texts_after, calls_after = _batch_totals(metrics_url)
             paced_cpu_us = sum(used)
             paced_batch = (texts_after - texts_before) / max(calls_after - calls_before, 1)

@@ -147,6 +147,11 @@ def _transactions() -> Any:
     )  # fmt: skip
 
 
+def _per_kind(numerator: str, denominator: str) -> str:
+    """The ratio of two counters' rates per kind (a share, or a summary's mean)."""
+    return f"sum by (kind) (rate({numerator}{_RATE})) / sum by (kind) (rate({denominator}{_RATE}))"
+
+
 def _model() -> Any:
     q = _query
     return (
@@ -163,14 +168,14 @@ def _model() -> Any:
         .with_panel(_ts("Model swaps (registry promotions acted on)", "short",
             q("sum by (outcome) (finsentry_model_swaps_total)", "{{outcome}}"), x=12, y=8))
         .with_panel(_ts("Shadow model: agreement with the serving model", "percentunit",
-            q(f"sum by (kind) (rate(finsentry_shadow_agreements_total{_RATE})) / sum by (kind) "
-              f"(rate(finsentry_shadow_records_total{_RATE}))", "{{kind}}"), y=16))
+            q(_per_kind("finsentry_shadow_agreements_total", "finsentry_shadow_records_total"),
+              "{{kind}}"), y=16))
         .with_panel(_ts("Shadow model: label flips / s (serving → shadow)", "reqps",
             q(f"sum by (kind, serving, shadow) (rate(finsentry_shadow_label_flips_total{_RATE}))",
               "{{kind}} {{serving}} → {{shadow}}"), x=12, y=16))
         .with_panel(_ts("Shadow model: mean score shift (shadow − serving)", "short",
-            q(f"sum by (kind) (rate(finsentry_shadow_score_shift_sum{_RATE})) / sum by (kind) "
-              f"(rate(finsentry_shadow_score_shift_count{_RATE}))", "{{kind}}"), y=24))
+            q(_per_kind("finsentry_shadow_score_shift_sum", "finsentry_shadow_score_shift_count"),
+              "{{kind}}"), y=24))
         .with_panel(_ts("Analyst feedback / s", "reqps",
             q(f"sum by (kind, outcome) (rate(finsentry_feedback_records_total{_RATE}))",
               "{{kind}} {{outcome}}"), x=12, y=24))

@@ -263,7 +263,8 @@ class Metrics:
             ),
             shadow_failures=Counter(
                 f"{p}_shadow_failures",
-                "Shadow batches that could not be scored (or were skipped: shadow busy)",
+                "What the shadow model did not score: busy (sampled records dropped while it "
+                "ran behind), unscorable (records), load (the one failed load that stops it)",
                 ["kind", "reason"],
                 registry=r,
             ),

@@ -1,10 +1,10 @@
-"""``finsentry bench model | stream | rescore``: benchmarks that print a table and write JSON."""
+"""``finsentry bench model | stream | rescore | lifecycle``: print a table, write JSON."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 import typer
@@ -15,6 +15,21 @@ from stream.cli.errors import user_errors
 from stream.cli.root import bench
 
 console = Console(stderr=True)
+
+
+def _measures(title: str, result: dict[str, Any], json_out: Path) -> None:
+    """A measure/value table titled with the machine, and the JSON (with ``machine``)."""
+    from stream.bench.machine import describe, machine
+
+    result = {**result, "machine": machine()}
+    table = Table(title=f"{title} on {describe(result['machine'])}")
+    for col in ("measure", "value"):
+        table.add_column(col)
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    Console().print(table)
+    json_out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    console.print(f"wrote {json_out}")
 
 
 @bench.command("stream")
@@ -30,25 +45,10 @@ def bench_stream_cmd(
     json_out: Annotated[Path, typer.Option("--json")] = Path("bench-stream.json"),
 ) -> None:
     """Worker end-to-end throughput vs bare score_batch, and latency at half load (one run)."""
-    import orjson
-    from rich.table import Table
-
-    from stream.bench.machine import describe, machine
     from stream.bench.stream import bench_stream
 
-    result = {**bench_stream(ctx.obj, records, latency_seconds, rounds, latency_rate)}
-    result["machine"] = machine()
-    table = Table(
-        title=f"bench stream (embedded broker, one worker, same texts) on "
-        f"{describe(result['machine'])}"
-    )
-    for col in ("measure", "value"):
-        table.add_column(col)
-    for key, value in result.items():
-        table.add_row(key, str(value))
-    Console().print(table)
-    json_out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
-    console.print(f"wrote {json_out}")
+    result = bench_stream(ctx.obj, records, latency_seconds, rounds, latency_rate)
+    _measures("bench stream (embedded broker, one worker, same texts)", result, json_out)
 
 
 @bench.command("lifecycle")
@@ -62,26 +62,13 @@ def bench_lifecycle_cmd(
     json_out: Annotated[Path, typer.Option("--json")] = Path("bench-lifecycle.json"),
 ) -> None:
     """Shadow scoring's cost (worker with vs without, interleaved) and a swap under load."""
-    import orjson
-    from rich.table import Table
-
     from stream.bench.lifecycle import bench_lifecycle
-    from stream.bench.machine import describe, machine
 
     for noisy in ("httpx", "aiokafka"):  # the bench polls /metrics and re-subscribes often
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    result = {**bench_lifecycle(ctx.obj, records, rounds, shadow_share, swap_seconds)}
-    result["machine"] = machine()
-    table = Table(title=f"bench lifecycle (embedded broker, two workers) on "
-                  f"{describe(result['machine'])}")  # fmt: skip
-    for col in ("measure", "value"):
-        table.add_column(col)
-    for key, value in result.items():
-        table.add_row(key, str(value))
-    Console().print(table)
-    json_out.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
-    console.print(f"wrote {json_out}")
+    result = bench_lifecycle(ctx.obj, records, rounds, shadow_share, swap_seconds)
+    _measures("bench lifecycle (embedded broker, two workers)", result, json_out)
 
 
 @bench.command("model")

@@ -59,11 +59,9 @@ def add_cmd(
 
 
 def _parse_context(settings: Settings) -> Any:
-    from stream.pipeline.batch import BatchContext
     from stream.pipeline.parse import ParseContext
 
-    ctx = BatchContext.from_settings(settings)
-    return ParseContext(ctx.limits, datetime.now(UTC), ctx.account_key)
+    return ParseContext.from_settings(settings, datetime.now(UTC))
 
 
 def collect_rows(settings: Settings) -> tuple[list[dict[str, Any]], Counter[str], int]:

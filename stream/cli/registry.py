@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -16,6 +15,9 @@ from models.registry import Registry
 from stream.cli.errors import user_errors
 from stream.cli.root import app
 from stream.errors import ConfigError
+
+if TYPE_CHECKING:
+    from models.serving.runtime import Classifier
 
 console = Console(stderr=True)
 model = typer.Typer(no_args_is_help=True, help="The model registry: list, add, promote, rollback.")
@@ -34,15 +36,34 @@ def _registry(ctx: typer.Context, path: Path | None) -> Registry:
     return Registry(root)
 
 
-def _loads_and_scores(ctx: typer.Context) -> Callable[[Path], None]:
-    """The promotion check: the version loads (CPU int8, as the workers here) and scores."""
+def _on_cpu(ctx: typer.Context, directory: Path) -> Classifier:
+    """A registry version as the workers here load it (CPU)."""
+    return ctx.obj.model.model_copy(update={"dir": directory, "provider": "cpu"}).load()
+
+
+def _promote(
+    ctx: typer.Context,
+    reg: Registry,
+    version: str,
+    gate: bool = True,
+    feedback: Path | None = None,
+    validation: Path | None = None,
+    data: Path | None = None,
+) -> None:
+    """Promote after the checks: it loads and scores the probes, and (``gate``, when another
+    version serves) it passes the promotion gate against the serving one."""
     from stream.worker.model import probe
 
     def check(directory: Path) -> None:
-        settings = ctx.obj.model.model_copy(update={"dir": directory, "provider": "cpu"})
-        probe(settings.load())
+        candidate = _on_cpu(ctx, directory)
+        probe(candidate)
+        current = reg.current()
+        if gate and current is not None and current != version:
+            serving = _on_cpu(ctx, reg.directory(current))
+            _gate(serving, candidate, feedback, validation, data)
 
-    return check
+    previous = reg.promote(version, check)
+    console.print(f"promoted {version} (was {previous or 'nothing'})")
 
 
 @model.command("list")
@@ -71,15 +92,16 @@ def add_cmd(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="a directory written by `finsentry export`")],
     registry: RegistryOption = None,
-    promote: Annotated[bool, typer.Option(help="also make it current")] = False,
+    promote: Annotated[
+        bool, typer.Option(help="also make it current (checked and gated as `promote`)")
+    ] = False,
 ) -> None:
     """Copy an exported model into the registry (under its manifest version)."""
     reg = _registry(ctx, registry)
     version = reg.add(directory)
     console.print(f"added {version} to {reg.root}")
     if promote:
-        previous = reg.promote(version, _loads_and_scores(ctx))
-        console.print(f"promoted {version} (was {previous or 'nothing'})")
+        _promote(ctx, reg, version)
 
 
 @model.command("promote")
@@ -108,23 +130,12 @@ def promote_cmd(
     """Make VERSION current after checking its files' hashes, that it loads and scores and
     (with --gate) that it is no worse than the serving version on the frozen validation split
     and better on the feedback rows; running workers swap within FINSENTRY_MODEL__WATCH_S."""
-    reg = _registry(ctx, registry)
-    probe = _loads_and_scores(ctx)
-
-    def check(directory: Path) -> None:
-        probe(directory)
-        current = reg.current()
-        if gate and current is not None and current != version:
-            _gate(ctx, reg.directory(current), directory, feedback, validation, data)
-
-    previous = reg.promote(version, check)
-    console.print(f"promoted {version} (was {previous or 'nothing'})")
+    _promote(ctx, _registry(ctx, registry), version, gate, feedback, validation, data)
 
 
 def _gate(
-    ctx: typer.Context,
-    current_dir: Path,
-    candidate_dir: Path,
+    current: Classifier,
+    candidate: Classifier,
     feedback: Path | None,
     validation: Path | None,
     data: Path | None,
@@ -135,9 +146,6 @@ def _gate(
     from models.tasks import NEWS
     from models.training.calibrate import validation_sets
 
-    base = ctx.obj.model.model_copy(update={"provider": "cpu", "dir": current_dir})
-    current = base.load()
-    candidate = base.model_copy(update={"dir": candidate_dir}).load()
     sets = (
         {"news": load_labelled(validation, NEWS)}
         if validation is not None

@@ -21,7 +21,7 @@ import orjson
 from models.text import mask_digits
 from stream.pipeline.redact import hash_account, mask_long_digits
 from stream.records import DeadLetter, NewsItem, SourceRef, Transaction
-from stream.settings import ValidationSettings
+from stream.settings import Settings, ValidationSettings
 
 if TYPE_CHECKING:
     from stream.pipeline.kinds import RecordKind
@@ -63,6 +63,12 @@ class ParseContext:
     limits: ValidationSettings
     now: datetime
     account_key: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings, now: datetime) -> ParseContext:
+        """Without the entities and novelty a worker's ``BatchContext`` also builds (the CLI)."""
+        key = settings.pii.account_hash_key.get_secret_value().encode()
+        return cls(settings.validation, now, key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,15 +64,12 @@ class ShadowScorer:
         background once ``batch`` are waiting (or the oldest waited ``flush_s``)."""
         if self._failed or not result.scored:
             return
+        picked = [event for event in result.scored if sampled(event.id, self._share)]
+        if not picked:
+            return
         kind = result.kind
         records = {ref: record for record, ref in result.items}
-        pairs = [
-            (event, kind.model_text(records[event.source]))
-            for event in result.scored
-            if sampled(event.id, self._share) and event.source in records
-        ]
-        if not pairs:
-            return
+        pairs = [(e, kind.model_text(records[e.source])) for e in picked if e.source in records]
         task, waiting, since = self._waiting.get(kind.name, (kind.task, [], time.monotonic()))
         waiting += pairs
         overflow = len(waiting) - 4 * self._batch  # the shadow cannot keep up: drop the oldest

@@ -252,7 +252,8 @@ def apply_and_evaluate(
     pane_s = spec.pane_s
     applied = duplicates = late = 0
     events: list[AlertEvent] = []
-    fresh: dict[str, set[int]] = {}
+    fresh: dict[int, dict[str, set[int]]] = {}
+    panes: set[int] = set()
     start = 0
     while start < len(contributions):
         pane = int(contributions[start].ts // pane_s)
@@ -267,8 +268,9 @@ def apply_and_evaluate(
             duplicates + result.duplicates,
             late + result.late,
         )
+        panes |= result.panes
         if result.applied:
             events += evaluate_rules(key, state, rules, pane_s, spec.hop_s)
         start = end
     remember(state, fresh, covered)
-    return ApplyResult(applied, duplicates, late), events
+    return ApplyResult(applied, duplicates, late, frozenset(panes)), events

@@ -2,11 +2,12 @@
 
 State is kept per subject key as one-``tumbling_s`` panes (event time); a tumbling window is one
 pane and a hopping window is the sum of the panes it covers, so each record touches one pane
-per subject. Each key's state also records, per source partition, the source offsets already
-applied (merged ranges, see ``offsets``): a record redelivered after a crash (at-least-once),
-in whatever order, is skipped, so window counts are never inflated, and a record processed
-late is still counted. The state is plain data so the worker
-can persist it (changelog) together with the offsets in one write.
+per subject. Each pane also records, per source partition, the source offsets already applied
+to it (merged ranges, see ``offsets``): a redelivered record has the same event time, so it
+falls in the same pane and is skipped there, in whatever order it comes back; window counts
+are never inflated, and a record processed late is still counted. A pane is plain data that
+holds its own offsets, so the worker persists each pane that changed as one changelog record
+(``stream.pipeline.window_log``) and every write stays atomic.
 
 A pane keeps the plain count and class counts, the relevance-weighted score (its mean score
 is weighted by each record's relevance to the subject) and the class counts of *novel*
@@ -133,6 +134,40 @@ class Pane:
     flagged_ids: list[str] = field(default_factory=list)  # negative / high-risk, as evidence
     weight: float = 0.0  # sum of relevance
     novel: list[int] = field(default_factory=lambda: [0, 0, 0])  # classes of first stories
+    max_ts: float = -math.inf  # the newest record's event time
+    applied: dict[str, Ranges] = field(default_factory=dict)  # source -> offset ranges
+
+    def to_wire(self) -> list[Any]:
+        return [
+            self.count,
+            self.score_sum,
+            self.classes,
+            self.amount_usd,
+            self.flagged_ids,
+            self.weight,
+            self.novel,
+            None if self.max_ts == -math.inf else self.max_ts,
+            self.applied,
+        ]
+
+    @classmethod
+    def from_wire(cls, v: list[Any], start: int, applied: dict[str, Ranges] | None = None) -> Pane:
+        """Also reads the shorter panes of earlier versions (every record relevant and novel;
+        offsets kept per key, passed as ``applied``)."""
+        max_ts = v[7] if len(v) > 7 else None
+        return cls(
+            v[0],
+            v[1],
+            list(v[2]),
+            v[3],
+            list(v[4]),
+            float(v[5]) if len(v) > 5 else float(v[0]),
+            list(v[6]) if len(v) > 6 else list(v[2]),
+            float(start) if max_ts is None else float(max_ts),
+            _ranges(v[8])
+            if len(v) > 8
+            else {s: [list(r) for r in rs] for s, rs in (applied or {}).items()},
+        )
 
     @property
     def mean(self) -> float | None:
@@ -143,55 +178,39 @@ class Pane:
 class KeyState:
     kind: str = ""
     panes: dict[int, Pane] = field(default_factory=dict)
-    applied: dict[str, Ranges] = field(default_factory=dict)  # source -> offset ranges
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_ts: float = -math.inf
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
-            "panes": {
-                str(k): [
-                    p.count,
-                    p.score_sum,
-                    p.classes,
-                    p.amount_usd,
-                    p.flagged_ids,
-                    p.weight,
-                    p.novel,
-                ]
-                for k, p in self.panes.items()
-            },
-            "applied": self.applied,
+            "panes": {str(k): p.to_wire() for k, p in self.panes.items()},
             "alerts": self.alerts,
             "max_ts": None if self.max_ts == -math.inf else self.max_ts,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> KeyState:
-        panes = {  # 5-field panes of earlier versions: every record relevant and novel
-            int(k): Pane(
-                v[0],
-                v[1],
-                list(v[2]),
-                v[3],
-                list(v[4]),
-                float(v[5]) if len(v) > 5 else float(v[0]),
-                list(v[6]) if len(v) > 6 else list(v[2]),
-            )
-            for k, v in raw.get("panes", {}).items()
+        """Also reads the whole-key states of earlier versions (offsets kept per key, which
+        every pane inherits: a superset of its own is as safe)."""
+        applied = {  # earliest versions kept one high-water offset per source
+            source: [[0, int(v)]] if isinstance(v, int) else [list(r) for r in v]
+            for source, v in raw.get("applied", {}).items()
+        }
+        panes = {
+            int(k): Pane.from_wire(v, int(k), applied) for k, v in raw.get("panes", {}).items()
         }
         max_ts = raw.get("max_ts")
         return cls(
             raw.get("kind", ""),
             panes,
-            {
-                source: [[0, int(v)]] if isinstance(v, int) else [list(r) for r in v]
-                for source, v in raw.get("applied", {}).items()
-            },
             dict(raw.get("alerts", {})),
             -math.inf if max_ts is None else max_ts,
         )
+
+
+def _ranges(raw: dict[str, Any]) -> dict[str, Ranges]:
+    return {source: [list(r) for r in ranges] for source, ranges in raw.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +218,7 @@ class ApplyResult:
     applied: int
     duplicates: int
     late: int
+    panes: frozenset[int] = frozenset()  # starts of the panes that changed or fell out
 
 
 def apply_contributions(
@@ -208,35 +228,42 @@ def apply_contributions(
     retention_s: int,
     sample_ids: int = 5,
     covered: dict[str, Ranges] | None = None,
-    fresh: dict[str, set[int]] | None = None,
+    fresh: dict[int, dict[str, set[int]]] | None = None,
 ) -> ApplyResult:
-    """Add contributions to ``state`` in place, skipping any whose source offset was applied.
+    """Add contributions to ``state`` in place, skipping any whose source offset was applied
+    to its pane.
 
     ``covered``: source offsets whose records are all in ``contributions`` or were applied
-    before (the input batches these contributions came from); remembering them keeps the
-    applied set a few merged ranges although this key sees only some of the offsets.
+    before (the input batches these contributions came from, or every batch since the
+    caller's state was loaded); remembering them keeps each pane's applied set a few merged
+    ranges although the pane holds only some of the offsets.
     ``fresh``: a caller that applies one batch in several calls passes the same dict to each;
-    the offsets first seen are collected there (a record repeated within the batch is still
-    a duplicate) and the caller merges them once, with ``remember``.
+    the offsets first seen are collected there per pane (a record repeated within the batch is
+    still a duplicate) and the caller merges them once, with ``remember``.
     """
     applied = duplicates = late = 0
     own = fresh is None
     seen_in_batch = fresh if fresh is not None else {}
     before = state.max_ts
+    touched: set[int] = set()
     for c in contributions:
-        seen = seen_in_batch.setdefault(c.source, set())
-        if c.offset in seen or contains(state.applied.get(c.source, []), c.offset):
+        start = int(c.ts // pane_s) * pane_s
+        pane = state.panes.get(start)
+        if c.offset in seen_in_batch.get(start, {}).get(c.source, ()) or (
+            pane is not None and contains(pane.applied.get(c.source, []), c.offset)
+        ):
             duplicates += 1
             continue
-        seen.add(c.offset)
+        seen_in_batch.setdefault(start, {}).setdefault(c.source, set()).add(c.offset)
         state.kind = c.kind
         if c.ts < state.max_ts - retention_s:
             late += 1  # older than anything kept: counted, not windowed
             continue
-        start = int(c.ts // pane_s) * pane_s
-        pane = state.panes.get(start)
         if pane is None:
             pane = state.panes[start] = Pane()
+        touched.add(start)
+        if c.ts > pane.max_ts:
+            pane.max_ts = c.ts
         pane.count += 1
         pane.score_sum += c.score * c.relevance
         pane.weight += c.relevance
@@ -255,24 +282,32 @@ def apply_contributions(
     # Panes fall out only when the horizon enters a new pane (a pane added since the last
     # purge ends after the horizon: older records are late), so most calls skip the scan.
     horizon = state.max_ts - retention_s
+    purged: list[int] = []
     if state.max_ts > before and (
         before == -math.inf or horizon // pane_s != (before - retention_s) // pane_s
     ):
-        for start in [s for s in state.panes if s + pane_s <= horizon]:
+        purged = [s for s in state.panes if s + pane_s <= horizon]
+        for start in purged:
             del state.panes[start]
-    return ApplyResult(applied, duplicates, late)
+    return ApplyResult(applied, duplicates, late, frozenset(touched.union(purged)))
 
 
 def remember(
-    state: KeyState, fresh: dict[str, set[int]], covered: dict[str, Ranges] | None = None
+    state: KeyState,
+    fresh: dict[int, dict[str, set[int]]],
+    covered: dict[str, Ranges] | None = None,
 ) -> None:
-    """Merge a batch's newly applied offsets and its ``covered`` ranges into the key's applied
-    ranges (one merge per source)."""
+    """Merge a batch's newly applied offsets, per pane, into each pane's applied ranges, with
+    the ``covered`` ranges of the sources it heard from (one merge per pane and source)."""
     covered = covered or {}
-    for source in fresh.keys() | covered.keys():
-        extra = runs(fresh.get(source, ())) + covered.get(source, [])
-        if extra:
-            state.applied[source] = union(state.applied.get(source, []), extra)
+    for start, by_source in fresh.items():
+        pane = state.panes.get(start)
+        if pane is None:  # late (or fallen out since)
+            continue
+        for source in by_source.keys() | (covered.keys() & pane.applied.keys()):
+            extra = runs(by_source.get(source, ())) + covered.get(source, [])
+            if extra:
+                pane.applied[source] = union(pane.applied.get(source, []), extra)
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,16 +169,11 @@ def build_worker(
     }
     table = topics.windows
     sync = ChangelogSync(
-        partial(
-            read_changelog_partition,
-            settings.kafka,
-            table.changelog_topic.get_topic_name(),
-            into=table.data,
-        )
+        partial(read_changelog_partition, settings.kafka, table.changelog_topic.get_topic_name()),
+        table.data.clear,  # faust's recovery fills it; the handler keeps its own states
     )
     windows = WindowsHandler(
         step,
-        table.data,
         sync,
         outbox,
         WindowTopics(table.changelog_topic.get_topic_name(), names["alerts"]),

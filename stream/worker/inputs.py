@@ -59,12 +59,13 @@ def contribution_messages(
     contributions: list[list[Any]], covered: dict[str, Any], limit: int = MAX_MESSAGE_BYTES
 ) -> list[bytes]:
     """One contributions message (``{"c": [...], "r": covered}``), or as many as it takes to
-    keep each under ``limit`` bytes: the windows apply each, idempotently, in order."""
+    keep each under ``limit`` bytes: the windows apply each, idempotently, in order. Only the
+    last one says what the batch covered (the windows may apply the first ones alone)."""
     body = orjson.dumps({"c": contributions, "r": covered})
     if len(body) <= limit or len(contributions) <= 1:
         return [body]
     half = len(contributions) // 2
-    return contribution_messages(contributions[:half], covered, limit) + contribution_messages(
+    return contribution_messages(contributions[:half], {}, limit) + contribution_messages(
         contributions[half:], covered, limit
     )
 

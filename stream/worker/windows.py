@@ -2,10 +2,12 @@
 
 ``WindowsHandler.handle`` decodes a batch of contributions messages, applies each subject
 key's contributions with the shared window step (``stream.pipeline.batch.WindowStep``: windows
-and alert rules), keeps the key's new state in the table and writes it to the changelog with
-its applied source offsets in one write, and publishes the alert transitions to the alerts
-topic (the outbox that alert delivery reads, ``stream.worker.alert_outbox``); every write is
-acknowledged before the batch's offsets can be committed.
+and alert rules) to the key's state in memory, writes each pane that changed to the changelog
+as one record with its applied source offsets (``stream.pipeline.window_log``), and publishes
+the alert transitions to the alerts topic (the outbox that alert delivery reads,
+``stream.worker.alert_outbox``); every write is acknowledged before the batch's offsets can be
+committed. States are rebuilt from the changelog the first time a windows partition is used
+after an assignment.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import heapq
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ import orjson
 from exporters.metrics import Metrics, SubjectLabels
 from stream.pipeline.batch import WindowStep, by_key
 from stream.pipeline.offsets import Ranges, union
+from stream.pipeline.window_log import pane_records, restore, tombstones
 from stream.pipeline.windows import Contribution, KeyState
 from stream.worker.inputs import Sender
 from stream.worker.observe import export_windows
@@ -33,24 +36,43 @@ __all__ = ["ChangelogSync", "WindowTopics", "WindowsHandler"]
 log = logging.getLogger(__name__)
 
 
+Records = dict[bytes, bytes]
+
+
 class ChangelogSync:
     """Each windows partition is caught up with its changelog once per assignment (faust's own
-    recovery can stop early on the embedded broker; see ``stream.kafka.changelog``)."""
+    recovery can stop early on the embedded broker; see ``stream.kafka.changelog``).
 
-    def __init__(self, read_partition: Callable[[int], Awaitable[int]]) -> None:
+    ``read_partition(partition, into)`` loads the partition's latest record per key into
+    ``into``; ``loaded`` (faust's table data, which the worker does not read) is cleared after
+    each catch-up so that the records are not held twice.
+    """
+
+    def __init__(
+        self,
+        read_partition: Callable[[int, Records], Awaitable[int]],
+        loaded: Callable[[], None] = lambda: None,
+    ) -> None:
         self._read = read_partition
+        self._loaded = loaded
         self._synced: set[int] = set()
+        self.generation = 0  # how many rebalances: states older than this are stale
 
     def reset(self) -> None:
         """A rebalance: every partition is caught up again before its next use."""
         self._synced.clear()
+        self.generation += 1
 
-    async def ensure(self, partition: int) -> None:
+    async def ensure(self, partition: int) -> Records | None:
+        """The partition's records if it was caught up now, else None (caught up before)."""
         if partition in self._synced:
-            return
-        read = await self._read(partition)
+            return None
+        records: Records = {}
+        read = await self._read(partition, records)
+        self._loaded()
         log.info("windows[%d]: caught up with %d changelog records", partition, read)
         self._synced.add(partition)
+        return records
 
 
 class Dormancy:
@@ -85,6 +107,12 @@ class Dormancy:
                 out.append(key)
         return out
 
+    def forget(self, partition: int) -> None:
+        """The partition is rebuilt: its keys are told again."""
+        for _, key in self._heaps.pop(partition, []):
+            self._latest.pop(key, None)
+        self._newest.pop(partition, None)
+
     def __len__(self) -> int:
         return len(self._latest)
 
@@ -99,7 +127,6 @@ class WindowsHandler:
     def __init__(
         self,
         step: WindowStep,
-        table: MutableMapping[bytes, bytes],
         sync: ChangelogSync,
         sender: Sender,
         topics: WindowTopics,
@@ -107,13 +134,19 @@ class WindowsHandler:
         labels: SubjectLabels,
     ) -> None:
         self._step = step
-        self._table = table
         self._sync = sync
         self._sender = sender
         self._topics = topics
         self._metrics = metrics
         self._labels = labels
         self._dormancy = Dormancy(step.spec.retention_s)
+        self._generation = sync.generation
+        self.states: dict[int, dict[str, KeyState]] = {}  # windows partition -> key -> state
+        # Per windows partition, the source offsets of every batch applied since its states
+        # were loaded: each pane that changes is written with them (see ``apply_contributions``
+        # ``covered``), so its applied set stays one range per source.
+        self._processed: dict[int, dict[str, Ranges]] = {}
+        self._legacy: set[str] = set()  # keys still in an earlier version's whole-key record
 
     async def handle(self, messages: Sequence[tuple[int, bytes]]) -> None:
         """Apply ``(contributions partition, message value)`` pairs; returns once every write
@@ -130,17 +163,57 @@ class WindowsHandler:
             seen = covered[partition]
             for source, ranges in body["r"].items():
                 seen[source] = union(seen.get(source, []), ranges)
-        for partition in set(partition_of.values()):
-            await self._sync.ensure(partition)
+        if self._sync.generation != self._generation:  # a rebalance: states are reloaded
+            self._generation = self._sync.generation
+            self.states.clear()
+            self._processed.clear()
+        for partition in set(covered) | set(partition_of.values()):
+            await self._ensure(partition)
+            processed = self._processed[partition]
+            for source, ranges in covered[partition].items():
+                processed[source] = union(processed.get(source, []), ranges)
         pending: list[Any] = []
         for key, mine in by_key(contributions).items():
-            pending += await self._apply(key, mine, partition_of[key], covered[partition_of[key]])
+            partition = partition_of[key]
+            pending += await self._apply(key, mine, partition, self._processed[partition])
         for partition in set(partition_of.values()):
+            states = self.states[partition]
             for kb in self._dormancy.expired(partition):
-                self._table.pop(kb, None)
-                pending.append(await self._sender.send(self._topics.changelog, kb, None, partition))
+                key = kb.decode()
+                state = states.pop(key, None)
+                starts = list(state.panes) if state is not None else []
+                pending += await self._write(partition, key, tombstones(key, starts))
                 self._metrics.keys_evicted.inc()
         await asyncio.gather(*pending)
+
+    async def _ensure(self, partition: int) -> None:
+        records = await self._sync.ensure(partition)
+        if records is None and partition in self.states:
+            return
+        restored = restore(records or {})
+        if restored.unreadable:
+            log.warning(
+                "windows[%d]: %d changelog records could not be read (skipped)",
+                partition,
+                restored.unreadable,
+            )
+        self.states[partition] = restored.states
+        self._processed[partition] = {}
+        self._legacy |= restored.legacy
+        self._dormancy.forget(partition)
+        for key, state in restored.states.items():
+            self._dormancy.touched(partition, key.encode(), state.max_ts)
+
+    async def _write(
+        self, partition: int, key: str, records: list[tuple[bytes, bytes | None]]
+    ) -> list[Any]:
+        if key in self._legacy:  # replace the whole-key record of an earlier version
+            self._legacy.discard(key)
+            records = [*records, (key.encode(), None)]
+        return [
+            await self._sender.send(self._topics.changelog, kb, value, partition)
+            for kb, value in records
+        ]
 
     async def _apply(
         self,
@@ -150,17 +223,24 @@ class WindowsHandler:
         covered: dict[str, Ranges],
     ) -> list[Any]:
         kb = key.encode()
-        stored = self._table.get(kb)
-        state = KeyState.from_dict(orjson.loads(stored)) if stored else KeyState()
+        states = self.states[partition]
+        state = states.get(key)
+        if state is None:
+            state = states[key] = KeyState()
         result, alerts = self._step.apply(key, state, contributions, covered)
         self._metrics.duplicates.inc(result.duplicates)
         self._metrics.late.inc(result.late)
-        if not result.applied and not result.late:
+        starts = set(result.panes)
+        if alerts and state.panes:  # the newest pane carries the alert state
+            starts.add(max(state.panes))
+        if key in self._legacy:
+            starts |= state.panes.keys()
+        if not starts:
+            if not state.panes:
+                del states[key]  # only late records: nothing to keep
             return []
-        value = orjson.dumps(state.to_dict())
-        self._table[kb] = value
         self._dormancy.touched(partition, kb, state.max_ts)
-        pending = [await self._sender.send(self._topics.changelog, kb, value, partition)]
+        pending = await self._write(partition, key, pane_records(key, state, starts))
         spec = self._step.spec
         export_windows(self._metrics, self._labels, key, state, spec.pane_s, spec.hop_s)
         for alert in alerts:

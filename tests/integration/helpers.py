@@ -6,9 +6,11 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import httpx
+import orjson
 
 from stream.kafka.client import make_consumer
 from stream.kafka.tail import read_topic
+from stream.pipeline.window_log import restore
 from stream.pipeline.windows import KeyState
 
 
@@ -23,9 +25,10 @@ def scored_ids(kafka, expected: set[str], timeout_s: float = 120.0) -> list[dict
 
 
 def window_states(kafka) -> dict[str, KeyState]:
-    """The latest persisted state of every topic key, read back from the changelog topic."""
+    """The latest persisted state of every topic key, read back from the changelog topic the
+    way a restarting worker rebuilds it."""
     records = read_topic_raw(kafka, f"{kafka.group_id}-windows-changelog")
-    return {k: KeyState.from_dict(v) for k, v in records.items()}
+    return restore({k.encode(): orjson.dumps(v) for k, v in records.items()}).states
 
 
 def read_topic_raw(kafka, topic: str, timeout_s: float = 8.0) -> dict[str, Any]:

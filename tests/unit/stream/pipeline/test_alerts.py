@@ -187,6 +187,8 @@ def test_a_record_repeated_in_another_pane_run_of_one_batch_counts_once():
     result, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), WindowSpec(60, 300, 7200))
     assert (result.applied, result.duplicates) == (2, 1)
     assert sum(p.count for p in state.panes.values()) == 2
-    assert state.applied == {"news[0]": [[0, 1]]}
+    assert state.panes[T0].applied == {"news[0]": [[0, 0]]}
+    assert state.panes[T0 + 60].applied == {"news[0]": [[1, 1]]}
+    assert result.panes == {T0, T0 + 60}
     again, _ = apply_and_evaluate("ticker:X", state, batch, (LEVEL,), WindowSpec(60, 300, 7200))
     assert (again.applied, again.duplicates) == (0, 3)

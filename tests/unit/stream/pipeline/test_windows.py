@@ -70,7 +70,7 @@ def test_a_record_repeated_within_one_batch_counts_once():
     batch = [c(i, T0 + i) for i in (1, 2, 2, 3, 1)]
     result = apply_contributions(state, batch, 60, 3600)
     assert (result.applied, result.duplicates) == (3, 2)
-    assert state.applied == {"news[0]": [[1, 3]]}
+    assert state.panes[T0].applied == {"news[0]": [[1, 3]]}
 
 
 def test_records_processed_out_of_order_are_counted_once():
@@ -83,7 +83,7 @@ def test_records_processed_out_of_order_are_counted_once():
     again = apply_contributions(state, [c(i, T0 + i) for i in range(30)], 60, 3600)
     assert (again.applied, again.duplicates) == (0, 30)
     assert tumbling(state, T0, 60).count == 30
-    assert state.applied == {"news[0]": [[0, 29]]}
+    assert state.panes[T0].applied == {"news[0]": [[0, 29]]}
 
 
 def test_covered_batches_keep_the_applied_set_small():
@@ -93,7 +93,24 @@ def test_covered_batches_keep_the_applied_set_small():
         apply_contributions(
             state, [c(lo + 7, T0 + batch)], 60, 3600, covered={"news[0]": [[lo, lo + 63]]}
         )
-    assert state.applied == {"news[0]": [[0, 50 * 64 - 1]]}
+    assert state.panes[T0].applied == {"news[0]": [[0, 50 * 64 - 1]]}
+
+
+def test_a_redelivered_record_is_recognised_by_its_own_pane():
+    state = KeyState()
+    first = apply_contributions(state, [c(0, T0), c(1, T0 + 60), c(2, T0 + 61)], 60, 3600)
+    assert first.panes == {T0, T0 + 60}  # the panes that changed, to be written
+    assert state.panes[T0].applied == {"news[0]": [[0, 0]]}
+    assert state.panes[T0 + 60].applied == {"news[0]": [[1, 2]]}
+    assert (state.panes[T0].max_ts, state.panes[T0 + 60].max_ts) == (T0, T0 + 61)
+    # the second pane's write was lost (a crash): it is rebuilt without its records, and the
+    # redelivery applies them there while the first pane skips its own
+    state.panes[T0 + 60] = type(state.panes[T0])()
+    again = apply_contributions(state, [c(0, T0), c(1, T0 + 60), c(2, T0 + 61)], 60, 3600)
+    assert (again.applied, again.duplicates, again.panes) == (2, 1, {T0 + 60})
+    assert [state.panes[s].count for s in (T0, T0 + 60)] == [1, 2]
+    only_dups = apply_contributions(state, [c(0, T0)], 60, 3600)
+    assert (only_dups.duplicates, only_dups.panes) == (1, frozenset())
 
 
 def test_offsets_are_tracked_per_source_partition():
@@ -118,6 +135,14 @@ def test_old_panes_are_pruned_and_late_records_counted():
     assert T0 not in state.panes
     result = apply_contributions(state, [c(2, T0 + 10)], 60, 3600)
     assert result.late == 1 and tumbling(state, T0, 60).count == 0
+    assert result.panes == frozenset()  # nothing to write
+
+
+def test_panes_that_fall_out_are_reported_for_their_tombstones():
+    state = KeyState()
+    apply_contributions(state, [c(0, T0)], 60, 3600)
+    result = apply_contributions(state, [c(1, T0 + 7200)], 60, 3600)
+    assert result.panes == {T0, T0 + 7200} and list(state.panes) == [T0 + 7200]
 
 
 def test_the_mean_score_is_weighted_by_relevance_and_the_count_stays_plain():
@@ -150,6 +175,11 @@ def test_contributions_and_panes_of_earlier_versions_still_read():
     c_old = Contribution.from_wire(old)
     assert (c_old.relevance, c_old.novel) == (1.0, True)
     assert Contribution.from_wire(c_old.to_wire()) == c_old
-    state = KeyState.from_dict({"panes": {str(T0): [2, -1.0, [2, 0, 0], 0.0, ["a"]]}})
+    state = KeyState.from_dict(
+        {"panes": {str(T0): [2, -1.0, [2, 0, 0], 0.0, ["a"]]}, "applied": {"news[0]": [[0, 9]]}}
+    )
     stats = tumbling(state, T0, 60)
     assert stats.mean_score == -0.5 and stats.novel == (2, 0, 0)
+    # offsets were kept per key: every pane inherits them (a redelivery is still skipped)
+    assert state.panes[T0].applied == {"news[0]": [[0, 9]]}
+    assert apply_contributions(state, [c(3, T0 + 1)], 60, 3600).duplicates == 1

@@ -60,9 +60,17 @@ def tansu_binary() -> Path:
 class EmbeddedBroker:
     """A Tansu broker on a free loopback port; ``with EmbeddedBroker() as b: b.bootstrap``."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        log_path: Path | None = None,
+        storage: str = "memory://tansu/",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.log_path = log_path
+        self.storage = storage  # memory:// (lost on stop) or s3:// (with its AWS_* in ``env``)
+        self.env = env
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,8 +93,9 @@ class EmbeddedBroker:
                 "--advertised-listener-url",
                 url,
                 "--storage-engine",
-                "memory://tansu/",
+                self.storage,
             ],
+            env={**os.environ, **self.env} if self.env else None,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -14,7 +15,14 @@ from stream.kafka.client import make_consumer
 from stream.records import SourceRef
 from stream.settings import KafkaSettings
 
-__all__ = ["read_messages", "read_recent", "read_topic", "read_topic_async"]
+__all__ = [
+    "TopicSize",
+    "read_messages",
+    "read_recent",
+    "read_topic",
+    "read_topic_async",
+    "topic_size_async",
+]
 
 
 async def read_topic_async(
@@ -68,11 +76,46 @@ async def read_messages_async(
     """(source, raw value) of every record of every partition of ``topic`` (only the last
     ``per_partition`` of each when given), read up to the high-water mark fetches report
     (the embedded broker's listed end offset can be short, see ``kafka.changelog``)."""
+    out: list[tuple[SourceRef, bytes | None]] = []
+
+    def keep(m: Any) -> None:
+        out.append((SourceRef(m.topic, m.partition, m.offset), m.value))
+
+    await _scan(kafka, topic, per_partition, timeout_s, keep)
+    return out
+
+
+async def topic_size_async(kafka: KafkaSettings, topic: str, timeout_s: float = 60.0) -> TopicSize:
+    """How many records ``topic`` holds and their key and value bytes (tombstones count 0)."""
+    size = TopicSize()
+
+    def count(m: Any) -> None:
+        size.records += 1
+        size.key_bytes += len(m.key or b"")
+        size.value_bytes += len(m.value or b"")
+
+    await _scan(kafka, topic, None, timeout_s, count)
+    return size
+
+
+@dataclass(slots=True)
+class TopicSize:
+    records: int = 0
+    key_bytes: int = 0
+    value_bytes: int = 0
+
+
+async def _scan(
+    kafka: KafkaSettings,
+    topic: str,
+    per_partition: int | None,
+    timeout_s: float,
+    visit: Callable[[Any], None],
+) -> None:
     from aiokafka import TopicPartition
 
     consumer = make_consumer(kafka)
     await consumer.start()
-    out: list[tuple[SourceRef, bytes | None]] = []
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:
@@ -80,7 +123,7 @@ async def read_messages_async(
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
-            return out
+            return
         consumer.assign(tps)
         if per_partition is None:
             await consumer.seek_to_beginning(*tps)
@@ -93,14 +136,14 @@ async def read_messages_async(
         while len(done) < len(tps) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=300, max_records=10_000)
             for messages in batch.values():
-                out += [(SourceRef(m.topic, m.partition, m.offset), m.value) for m in messages]
+                for m in messages:
+                    visit(m)
             for tp in tps:
                 highwater = consumer.highwater(tp)
                 if highwater is not None and await consumer.position(tp) >= highwater:
                     done.add(tp)
     finally:
         await consumer.stop()
-    return out
 
 
 def read_messages(

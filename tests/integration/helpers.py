@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -9,7 +10,9 @@ import httpx
 import orjson
 
 from stream.kafka.client import make_consumer
+from stream.kafka.produce import produce
 from stream.kafka.tail import read_topic
+from stream.pipeline.subjects import Entities
 from stream.pipeline.window_log import restore
 from stream.pipeline.windows import KeyState
 
@@ -83,3 +86,35 @@ def metric(port: int, name: str, labels: dict[str, str] | None = None) -> float:
             ):
                 total += sample.value
     return total
+
+
+def send_feed(cluster, feed, malformed=True):
+    """The sample feed's news (keyed as ``finsentry produce`` would) and transactions."""
+    t = cluster.kafka.topics
+    watchlist = Entities.load(None, cluster.settings.alerts.watchlist_file)
+    news = [orjson.dumps(r) for r in feed.news] + (feed.malformed_news if malformed else [])
+    produce(cluster.kafka, t.news, news, watchlist)
+    produce(
+        cluster.kafka,
+        t.transactions,
+        [orjson.dumps(r) for r in feed.transactions]
+        + (feed.malformed_transactions if malformed else []),
+    )
+
+
+def assert_windows_match(cluster, scored, pane_s=60):
+    """The persisted windows count each scored record exactly once (polled for up to 60 s)."""
+    reference = reference_pane_counts(scored, pane_s)
+    deadline = time.monotonic() + 60
+    while True:
+        states = window_states(cluster.kafka)
+        got = {
+            key: Counter({start: p.count for start, p in s.panes.items()})
+            for key, s in states.items()
+        }
+        if got == reference or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert set(got) == set(reference)
+    for key, counts in reference.items():
+        assert got[key] == counts, key

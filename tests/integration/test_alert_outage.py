@@ -15,9 +15,8 @@ from stream.demo.sample import sample_feed
 from stream.kafka.broker import free_port
 from stream.kafka.tail import read_topic
 
-from .helpers import metric, scored_ids
+from .helpers import metric, scored_ids, send_feed
 from .monitoring import wait_for
-from .test_worker import _send_feed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -69,7 +68,7 @@ def test_a_webhook_outage_delays_alerts_and_loses_none(cluster):
     }
     _, port, _ = cluster.start_worker()
     feed = sample_feed(minutes=45, seed=11)
-    _send_feed(cluster, feed, malformed=False)
+    send_feed(cluster, feed, malformed=False)
     expected = {r["id"] for r in feed.news} | {r["id"] for r in feed.transactions}
     scored_ids(cluster.kafka, expected, timeout_s=240)
     alerts = read_topic(cluster.kafka, cluster.kafka.topics.alerts, timeout_s=20, idle_s=5)

@@ -13,8 +13,7 @@ from models.registry import Registry
 from stream.demo.sample import sample_feed
 from stream.kafka.produce import produce
 
-from .helpers import metric, scored_ids
-from .test_worker import _assert_windows_match
+from .helpers import assert_windows_match, metric, scored_ids
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -81,7 +80,7 @@ def test_a_promotion_swaps_the_model_under_load_without_losing_a_record(
     assert not any("broken" in v for v in version.values())
     assert metric(port, "finsentry_model_info", {"registry_version": "v2"}) == 1
     assert "model swapped: v2 now serves (was v1)" in log.read_text()
-    _assert_windows_match(cluster, scored)
+    assert_windows_match(cluster, scored)
 
 
 def test_drift_psi_stays_low_on_the_normal_feed_and_rises_on_one_sided_news(cluster):
@@ -209,4 +208,4 @@ def test_the_feedback_loop_label_export_retrain_promote_swap(
     assert expected <= {r["id"] for r in every}
     versions = {r["id"]: r["model_version"] for r in every}
     assert {versions[r["id"]] for r in after} == {f"finsentry-minilm@{version}/int8"}
-    _assert_windows_match(cluster, every)
+    assert_windows_match(cluster, every)

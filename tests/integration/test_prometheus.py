@@ -9,9 +9,8 @@ from exporters.dashboards import build_dashboards, panel_queries
 from stream.demo.sample import sample_feed
 from stream.kafka.broker import free_port
 
-from .helpers import metric, scored_ids
+from .helpers import metric, scored_ids, send_feed
 from .monitoring import prometheus, query, wait_for
-from .test_worker import _send_feed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -41,7 +40,7 @@ def test_dashboards_have_data_and_the_surge_fires_in_prometheus(cluster, tmp_pat
     # the surge fills the feed's last minutes, so it is still firing when the feed ends
     feed = sample_feed(minutes=37, seed=11, surge_at=34, surge_len=3)
     with prometheus(tmp_path, [f"127.0.0.1:{port}"]) as prom:
-        _send_feed(cluster, feed, malformed=True)
+        send_feed(cluster, feed, malformed=True)
         expected = {r["id"] for r in feed.news} | {r["id"] for r in feed.transactions}
         scored = scored_ids(cluster.kafka, expected, timeout_s=240)
         assert expected <= {r["id"] for r in scored}  # the stream flowed, pushes failing

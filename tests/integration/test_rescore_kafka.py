@@ -15,8 +15,7 @@ from stream.kafka.tail import read_topic
 from stream.rescore.kafka_range import parse_bound, resolve_range
 from stream.rescore.run import RescoreJob, run_rescore
 
-from .helpers import scored_ids
-from .test_worker import _send_feed
+from .helpers import scored_ids, send_feed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -70,7 +69,7 @@ def test_backtest_over_kafka_ranges_equals_the_workers_alerts(cluster, tmp_path,
 
 def test_offset_bounds_select_a_partial_range(cluster, tmp_path, shipped_classifier):
     feed = sample_feed(minutes=3, seed=2)
-    _send_feed(cluster, feed, malformed=False)
+    send_feed(cluster, feed, malformed=False)
     t = cluster.kafka.topics
     whole = resolve_range(cluster.kafka, t.news, parse_bound("earliest"), parse_bound("latest"))
     assert sum(hi - lo for lo, hi in whole.values()) == len(feed.news)

@@ -10,9 +10,8 @@ import pytest
 
 from stream.worker.process import stop_worker
 
-from .helpers import metric, scored_ids
+from .helpers import metric, scored_ids, send_feed
 from .monitoring import wait_for
-from .test_worker import _send_feed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -40,7 +39,7 @@ def test_top_once_shows_the_surge_alert_and_the_ticker_row_then_the_worker_gone(
 
     proc, port, _ = cluster.start_worker()
     feed = sample_feed(minutes=37, seed=11, surge_at=34, surge_len=3)  # still firing at the end
-    _send_feed(cluster, feed, malformed=True)
+    send_feed(cluster, feed, malformed=True)
     expected = {r["id"] for r in feed.news} | {r["id"] for r in feed.transactions}
     scored_ids(cluster.kafka, expected, timeout_s=240)
     firing = {"rule": "negative_surge", "topic": "ticker:JPM"}

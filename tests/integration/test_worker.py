@@ -13,47 +13,16 @@ import pytest
 from stream.demo.sample import sample_feed
 from stream.kafka.produce import produce
 from stream.kafka.tail import read_topic
-from stream.pipeline.subjects import Entities
 
-from .helpers import metric, reference_pane_counts, scored_ids, window_states
+from .helpers import assert_windows_match, metric, scored_ids, send_feed
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-
-
-def _send_feed(cluster, feed, malformed=True):
-    t = cluster.kafka.topics
-    watchlist = Entities.load(None, cluster.settings.alerts.watchlist_file)
-    news = [orjson.dumps(r) for r in feed.news] + (feed.malformed_news if malformed else [])
-    produce(cluster.kafka, t.news, news, watchlist)
-    produce(
-        cluster.kafka,
-        t.transactions,
-        [orjson.dumps(r) for r in feed.transactions]
-        + (feed.malformed_transactions if malformed else []),
-    )
-
-
-def _assert_windows_match(cluster, scored, pane_s=60):
-    reference = reference_pane_counts(scored, pane_s)
-    deadline = time.monotonic() + 60
-    while True:
-        states = window_states(cluster.kafka)
-        got = {
-            key: Counter({start: p.count for start, p in s.panes.items()})
-            for key, s in states.items()
-        }
-        if got == reference or time.monotonic() > deadline:
-            break
-        time.sleep(2)
-    assert set(got) == set(reference)
-    for key, counts in reference.items():
-        assert got[key] == counts, key
 
 
 def test_every_record_scored_windows_exact_and_alerts_fire_once(cluster):
     feed = sample_feed(minutes=45, seed=11)
     cluster.start_worker()
-    _send_feed(cluster, feed)
+    send_feed(cluster, feed)
     expected = {r["id"] for r in feed.news} | {r["id"] for r in feed.transactions}
     scored = scored_ids(cluster.kafka, expected, timeout_s=240)
     assert expected <= {r["id"] for r in scored}
@@ -62,7 +31,7 @@ def test_every_record_scored_windows_exact_and_alerts_fire_once(cluster):
     raw_accounts = {r["account"] for r in feed.transactions}
     assert not raw_accounts & {r.get("account") for r in scored}
 
-    _assert_windows_match(cluster, scored)
+    assert_windows_match(cluster, scored)
 
     alerts = read_topic(cluster.kafka, cluster.kafka.topics.alerts, timeout_s=20, idle_s=5)
     surge = [
@@ -88,7 +57,7 @@ def test_every_record_scored_windows_exact_and_alerts_fire_once(cluster):
 def test_malformed_records_land_in_dead_letters_with_reasons(cluster):
     feed = sample_feed(minutes=2, seed=3)
     _, port, _ = cluster.start_worker()
-    _send_feed(cluster, feed)
+    send_feed(cluster, feed)
     dead = read_topic(
         cluster.kafka,
         cluster.kafka.topics.dead_letters,
@@ -113,7 +82,7 @@ def test_kill_9_mid_backlog_loses_nothing_and_does_not_inflate_windows(cluster):
         "FINSENTRY_KAFKA__COMMIT_EVERY": "100000",
     }
     proc, port, _ = cluster.start_worker()
-    _send_feed(cluster, feed, malformed=False)
+    send_feed(cluster, feed, malformed=False)
     expected = {r["id"] for r in feed.news} | {r["id"] for r in feed.transactions}
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -133,7 +102,7 @@ def test_kill_9_mid_backlog_loses_nothing_and_does_not_inflate_windows(cluster):
     # at-least-once: records scored before the kill but not committed came again ...
     assert len(scored) > len(expected), "no redelivery happened: the kill tested nothing"
     # ... and the windows still count each record once
-    _assert_windows_match(cluster, scored)
+    assert_windows_match(cluster, scored)
     # ... and a redelivered story keeps the novelty it was scored with the first time
     verdicts: dict[str, set[tuple[str, str | None]]] = {}
     for r in scored:
@@ -147,7 +116,7 @@ def test_two_workers_split_partitions_and_both_score(cluster):
     feed = sample_feed(minutes=30, seed=9)
     (_, port_a, _), (_, port_b, _) = cluster.start_worker(), cluster.start_worker()
     time.sleep(8)  # both join the group before the backlog arrives
-    _send_feed(cluster, feed, malformed=False)
+    send_feed(cluster, feed, malformed=False)
     expected = {r["id"] for r in feed.news} | {r["id"] for r in feed.transactions}
     scored = scored_ids(cluster.kafka, expected, timeout_s=240)
     assert expected <= {r["id"] for r in scored}

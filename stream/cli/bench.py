@@ -71,6 +71,47 @@ def bench_lifecycle_cmd(
     _measures("bench lifecycle (embedded broker, two workers)", result, json_out)
 
 
+@bench.command("soak")
+@user_errors
+def bench_soak_cmd(
+    ctx: typer.Context,
+    seconds: Annotated[float, typer.Option(help="how long the feed runs")] = 300.0,
+    rate: Annotated[float, typer.Option(help="records per second of the demo's mix")] = 100.0,
+    json_out: Annotated[Path, typer.Option("--json")] = Path("bench-soak.json"),
+) -> None:
+    """The demo feed for a while: worker RSS slope and window changelog bytes per record."""
+    from stream.bench.state import bench_soak
+
+    for noisy in ("httpx", "aiokafka"):  # the bench polls /metrics
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    result = bench_soak(ctx.obj, seconds, rate)
+    _measures("bench soak (embedded broker, one worker, demo feed)", result, json_out)
+
+
+@bench.command("keys")
+@user_errors
+def bench_keys_cmd(
+    ctx: typer.Context,
+    accounts: Annotated[int, typer.Option(help="distinct accounts, one transaction each")] = (
+        1_000_000
+    ),
+    first: Annotated[int, typer.Option(help="RSS is compared with that after this many")] = (
+        10_000
+    ),
+    hours: Annotated[float, typer.Option(help="event time the transactions span")] = 2.0,
+    json_out: Annotated[Path, typer.Option("--json")] = Path("bench-keys.json"),
+) -> None:
+    """Worker RSS after many distinct account keys vs after the first few (bounded state)."""
+    from stream.bench.state import bench_keys
+
+    for noisy in ("httpx", "aiokafka"):  # the bench polls /metrics
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    result = bench_keys(ctx.obj, accounts, first, hours)
+    _measures(
+        "bench keys (embedded broker, one worker, one new account per record)", result, json_out
+    )
+
+
 @bench.command("model")
 @user_errors
 def bench_model_cmd(

@@ -25,7 +25,15 @@ import orjson
 
 from stream.pipeline.windows import KeyState, Pane
 
-__all__ = ["Restored", "pane_key", "pane_records", "restore", "tombstones"]
+__all__ = [
+    "Restored",
+    "pack_state",
+    "pane_key",
+    "pane_records",
+    "restore",
+    "tombstones",
+    "unpack_state",
+]
 
 SEPARATOR = "@"
 _KIND, _ALERTS = 9, 10  # fields after the pane's own (``Pane.to_wire``)
@@ -62,6 +70,29 @@ def pane_records(
             row.append(_alerts_wire(state.alerts))
         out.append((pane_key(key, start), orjson.dumps(row)))
     return out
+
+
+def pack_state(state: KeyState) -> bytes:
+    """A whole key state as one compact value (a quiet key held in memory, not a record):
+    ``[kind, [[start, pane], ...], alerts]`` with the panes in their record form."""
+    panes = [[start, pane.to_wire()] for start, pane in state.panes.items()]
+    packed = orjson.dumps([state.kind, panes, _alerts_wire(state.alerts)])
+    return memoryview(packed).tobytes()  # orjson's bytes keep a ~4 kB buffer: copy to size
+
+
+def unpack_state(packed: bytes) -> KeyState:
+    kind, panes, alerts = orjson.loads(packed)
+    state = KeyState(kind, {start: Pane.from_wire(wire, start) for start, wire in panes})
+    state.alerts = _alerts_of(alerts)
+    state.max_ts = max((p.max_ts for p in state.panes.values()), default=-math.inf)
+    return state
+
+
+def _alerts_of(wire: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        rule: {"firing": bool(firing), "changed": changed}
+        for rule, (firing, changed) in wire.items()
+    }
 
 
 def tombstones(key: str, starts: Collection[int]) -> list[tuple[bytes, bytes | None]]:
@@ -104,10 +135,7 @@ def restore(records: Mapping[bytes, bytes]) -> Restored:
             newest[key] = (start, value[_ALERTS] if len(value) > _ALERTS else None)
     for key, (_, alerts) in newest.items():
         if isinstance(alerts, dict):
-            out.states[key].alerts = {
-                rule: {"firing": bool(firing), "changed": changed}
-                for rule, (firing, changed) in alerts.items()
-            }
+            out.states[key].alerts = _alerts_of(alerts)
     return out
 
 

@@ -179,6 +179,7 @@ def build_worker(
         WindowTopics(table.changelog_topic.get_topic_name(), names["alerts"]),
         metrics,
         labels,
+        settings.windows.pack_after_s,
     )
     roles = {name: role for role, name in names.items()}
     register_consumer_lag(registry, lambda: lag_samples(app.consumer, roles))

@@ -7,15 +7,14 @@ as one record with its applied source offsets (``stream.pipeline.window_log``), 
 the alert transitions to the alerts topic (the outbox that alert delivery reads,
 ``stream.worker.alert_outbox``); every write is acknowledged before the batch's offsets can be
 committed. States are rebuilt from the changelog the first time a windows partition is used
-after an assignment.
+after an assignment. Per partition, keys gone quiet are held packed and keys silent past the
+retention are evicted with a tombstone per pane (``stream.worker.key_store``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from stream.pipeline.offsets import Ranges, union
 from stream.pipeline.window_log import pane_records, restore, tombstones
 from stream.pipeline.windows import Contribution, KeyState
 from stream.worker.inputs import Sender
+from stream.worker.key_store import PartitionKeys
 from stream.worker.observe import export_windows
 
 __all__ = ["ChangelogSync", "WindowTopics", "WindowsHandler"]
@@ -75,48 +75,6 @@ class ChangelogSync:
         return records
 
 
-class Dormancy:
-    """Which subject keys fell silent: per windows partition, the newest event time seen, and
-    a heap of each key's newest event time. A key whose newest record is older than the
-    partition's newest by more than the retention holds no pane any rule or gauge can read:
-    it is evicted (with a tombstone), so an account seen once does not stay in state forever.
-    """
-
-    def __init__(self, retention_s: float) -> None:
-        self._retention = retention_s
-        self._newest: dict[int, float] = {}
-        self._heaps: dict[int, list[tuple[float, bytes]]] = defaultdict(list)
-        self._latest: dict[bytes, float] = {}
-
-    def touched(self, partition: int, key: bytes, max_ts: float) -> None:
-        if self._latest.get(key) == max_ts:
-            return
-        self._latest[key] = max_ts
-        heapq.heappush(self._heaps[partition], (max_ts, key))
-        if max_ts > self._newest.get(partition, -math.inf):
-            self._newest[partition] = max_ts
-
-    def expired(self, partition: int) -> list[bytes]:
-        """Keys of ``partition`` that fell out of the retention (forgotten here once told)."""
-        heap, out = self._heaps[partition], []
-        horizon = self._newest.get(partition, -math.inf) - self._retention
-        while heap and heap[0][0] < horizon:
-            max_ts, key = heapq.heappop(heap)
-            if self._latest.get(key) == max_ts:  # not touched again since
-                del self._latest[key]
-                out.append(key)
-        return out
-
-    def forget(self, partition: int) -> None:
-        """The partition is rebuilt: its keys are told again."""
-        for _, key in self._heaps.pop(partition, []):
-            self._latest.pop(key, None)
-        self._newest.pop(partition, None)
-
-    def __len__(self) -> int:
-        return len(self._latest)
-
-
 @dataclass(frozen=True, slots=True)
 class WindowTopics:
     changelog: str
@@ -132,16 +90,17 @@ class WindowsHandler:
         topics: WindowTopics,
         metrics: Metrics,
         labels: SubjectLabels,
+        pack_after_s: int = 120,
     ) -> None:
         self._step = step
+        self._pack_after_s = pack_after_s
         self._sync = sync
         self._sender = sender
         self._topics = topics
         self._metrics = metrics
         self._labels = labels
-        self._dormancy = Dormancy(step.spec.retention_s)
         self._generation = sync.generation
-        self.states: dict[int, dict[str, KeyState]] = {}  # windows partition -> key -> state
+        self.states: dict[int, PartitionKeys] = {}  # windows partition -> its subject states
         # Per windows partition, the source offsets of every batch applied since its states
         # were loaded: each pane that changes is written with them (see ``apply_contributions``
         # ``covered``), so its applied set stays one range per source.
@@ -177,12 +136,8 @@ class WindowsHandler:
             partition = partition_of[key]
             pending += await self._apply(key, mine, partition, self._processed[partition])
         for partition in set(partition_of.values()):
-            states = self.states[partition]
-            for kb in self._dormancy.expired(partition):
-                key = kb.decode()
-                state = states.pop(key, None)
-                starts = list(state.panes) if state is not None else []
-                pending += await self._write(partition, key, tombstones(key, starts))
+            for gone in self.states[partition].maintain():
+                pending += await self._write(partition, gone.key, tombstones(gone.key, gone.panes))
                 self._metrics.keys_evicted.inc()
         await asyncio.gather(*pending)
 
@@ -197,12 +152,14 @@ class WindowsHandler:
                 partition,
                 restored.unreadable,
             )
-        self.states[partition] = restored.states
+        spec = self._step.spec
+        keys = self.states[partition] = PartitionKeys(
+            spec.pane_s, spec.retention_s, self._pack_after_s
+        )
+        for key, state in restored.states.items():
+            keys.put(key, state)  # packed or evicted by the batch's ``maintain``
         self._processed[partition] = {}
         self._legacy |= restored.legacy
-        self._dormancy.forget(partition)
-        for key, state in restored.states.items():
-            self._dormancy.touched(partition, key.encode(), state.max_ts)
 
     async def _write(
         self, partition: int, key: str, records: list[tuple[bytes, bytes | None]]
@@ -223,11 +180,13 @@ class WindowsHandler:
         covered: dict[str, Ranges],
     ) -> list[Any]:
         kb = key.encode()
-        states = self.states[partition]
-        state = states.get(key)
-        if state is None:
-            state = states[key] = KeyState()
+        keys = self.states[partition]
+        state = keys.get(key) or KeyState()
         result, alerts = self._step.apply(key, state, contributions, covered)
+        if state.panes:
+            keys.put(key, state)
+        else:
+            keys.discard(key)  # only late records: nothing to keep
         self._metrics.duplicates.inc(result.duplicates)
         self._metrics.late.inc(result.late)
         starts = set(result.panes)
@@ -236,10 +195,7 @@ class WindowsHandler:
         if key in self._legacy:
             starts |= state.panes.keys()
         if not starts:
-            if not state.panes:
-                del states[key]  # only late records: nothing to keep
             return []
-        self._dormancy.touched(partition, kb, state.max_ts)
         pending = await self._write(partition, key, pane_records(key, state, starts))
         spec = self._step.spec
         export_windows(self._metrics, self._labels, key, state, spec.pane_s, spec.hop_s)

@@ -7,7 +7,14 @@ import random
 import orjson
 
 from stream.pipeline.alerts import AlertRule, apply_and_evaluate
-from stream.pipeline.window_log import pane_key, pane_records, restore, tombstones
+from stream.pipeline.window_log import (
+    pack_state,
+    pane_key,
+    pane_records,
+    restore,
+    tombstones,
+    unpack_state,
+)
 from stream.pipeline.windows import Contribution, KeyState, WindowSpec
 
 T0 = 1_700_000_040
@@ -91,3 +98,13 @@ def test_a_subject_key_with_the_separator_in_it_still_reads():
     state = _state(20)
     records = dict(pane_records("merchant:shop@home", state, state.panes))
     assert restore(records).states["merchant:shop@home"].panes == state.panes
+
+
+def test_a_packed_state_unpacks_to_the_same_state_and_is_small():
+    state = _state()
+    back = unpack_state(pack_state(state))
+    assert back.panes == state.panes
+    assert (back.kind, back.max_ts, back.alerts) == (state.kind, state.max_ts, state.alerts)
+    one = _state(n=1)  # a key seen once: what most packed keys are
+    assert len(pack_state(one)) < 200
+    assert unpack_state(pack_state(KeyState())).panes == {}

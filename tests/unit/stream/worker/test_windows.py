@@ -69,7 +69,7 @@ def test_contributions_update_state_changelog_and_alerts_once_even_when_redelive
     handler = _handler({}, sender, synced)
     batch = [(2, _message("ticker:JPM", range(0, 4))), (1, _message("ticker:MSFT", range(4, 5)))]
     asyncio.run(handler.handle(batch))
-    state = handler.states[2]["ticker:JPM"]
+    state = handler.states[2].get("ticker:JPM")
     assert sum(p.count for p in state.panes.values()) == 4
     changelog = sender.to("changelog")
     assert sorted((k, p) for k, _, p in changelog) == [
@@ -124,20 +124,29 @@ def test_keys_silent_past_the_retention_are_evicted_with_a_tombstone():
     tombstones = [(k, p) for k, v, p in sender.to("changelog") if v is None]
     assert len(tombstones) == 50 and all(p == 0 for _, p in tombstones)
     assert {k for k, _ in tombstones} == {pane_key(f"account:a{i}", T0) for i in range(50)}
-    assert handler._dormancy.expired(0) == []  # told once
+    sender.sent.clear()
+    asyncio.run(handler.handle([(0, body)]))  # told once
+    assert [v for _, v, _ in sender.to("changelog") if v is None] == []
 
 
-def test_dormancy_keeps_keys_that_were_touched_again():
-    from stream.worker.windows import Dormancy
-
-    dormant = Dormancy(retention_s=100)
-    dormant.touched(0, b"a", 10.0)
-    dormant.touched(0, b"b", 10.0)
-    dormant.touched(0, b"a", 150.0)  # a is active again
-    dormant.touched(0, b"c", 200.0)
-    assert dormant.expired(0) == [b"b"] and len(dormant) == 2
-    dormant.touched(1, b"z", 0.0)  # another partition has its own event time
-    assert dormant.expired(1) == []
+def test_quiet_keys_are_packed_and_come_back_whole_when_touched_again():
+    sender = RecordingSender()
+    handler = _handler({}, sender, [])
+    asyncio.run(handler.handle([(0, _message("ticker:JPM", range(0, 4)))]))
+    before = handler.states[0].get("ticker:JPM")
+    assert before is not None
+    panes = {s: (p.count, p.classes, p.applied) for s, p in before.panes.items()}
+    # ten minutes later another key is touched: JPM has been quiet past pack_after_s (120)
+    asyncio.run(handler.handle([(0, _message("ticker:MSFT", range(600, 601)))]))
+    keys = handler.states[0]
+    assert "ticker:JPM" not in keys.hot and keys.packed == 1 and len(keys) == 2
+    # JPM's records come again (a redelivery): skipped, the alert state kept, nothing written
+    sender.sent.clear()
+    asyncio.run(handler.handle([(0, _message("ticker:JPM", range(0, 4)))]))
+    assert sender.sent == []
+    again = keys.hot["ticker:JPM"]
+    assert {s: (p.count, p.classes, p.applied) for s, p in again.panes.items()} == panes
+    assert again.alerts["drop"]["firing"] is True and again.max_ts == before.max_ts
 
 
 def test_a_batch_writes_only_the_panes_it_changed():
@@ -171,7 +180,7 @@ def test_a_restarted_handler_rebuilds_states_from_the_changelog_and_skips_redeli
     second = _handler(_log(sender), again, synced)
     asyncio.run(second.handle(batch))  # redelivered after the restart
     assert synced == [0] and again.sent == []
-    assert second.states[0]["ticker:JPM"].panes == first.states[0]["ticker:JPM"].panes
+    assert second.states[0].get("ticker:JPM").panes == first.states[0].get("ticker:JPM").panes
 
 
 def test_a_whole_key_record_of_an_earlier_version_is_read_and_replaced():
@@ -190,7 +199,7 @@ def test_a_whole_key_record_of_an_earlier_version_is_read_and_replaced():
     sender = RecordingSender()
     handler = _handler({b"ticker:JPM": orjson.dumps(legacy)}, sender, [])
     asyncio.run(handler.handle([(0, _message("ticker:JPM", range(2, 5)))]))
-    state = handler.states[0]["ticker:JPM"]
+    state = handler.states[0].get("ticker:JPM")
     assert state.panes[T0].count == 5  # 2 was applied before: skipped
     written = {k: v for k, v, _ in sender.to("changelog")}
     assert written[b"ticker:JPM"] is None and pane_key("ticker:JPM", T0) in written

@@ -17,7 +17,7 @@ from models.errors import TrainingDataError
 from models.serving.manifest import sha256_file
 from models.tasks import TaskSpec
 
-__all__ = ["LabelledTexts", "load_labelled", "stratified_split"]
+__all__ = ["LabelledTexts", "held_out_halves", "load_labelled", "stratified_split"]
 
 log = logging.getLogger(__name__)
 
@@ -182,3 +182,13 @@ def stratified_split(
     rng.shuffle(train_idx)
     val_idx.sort()
     return data.subset(train_idx), data.subset(val_idx)
+
+
+def held_out_halves(validation: LabelledTexts) -> tuple[LabelledTexts, LabelledTexts]:
+    """The validation split cut in two, seeded and stratified: (dev, test).
+
+    ``dev`` is what choices may look at (the best epoch with ``--select-on dev``, the
+    calibration temperature); ``test`` is what figures are reported on, never looked at
+    before. Training, calibration and evaluation cut it the same way.
+    """
+    return stratified_split(validation, 0.5, 1)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from models.calibration import Calibration, reliability_diagram, softmax
-from models.datasets import LabelledTexts, stratified_split
+from models.datasets import LabelledTexts, held_out_halves, stratified_split
 from models.drift import Reference
 from models.errors import TrainingDataError
 from models.evaluate import logits_of
@@ -68,7 +68,7 @@ def validation_sets(manifest: Manifest, news_data: Path | None = None) -> dict[s
 
 
 def calibrate(
-    classifier: Classifier, validation: dict[str, LabelledTexts], seed: int = 0
+    classifier: Classifier, validation: dict[str, LabelledTexts]
 ) -> dict[str, Calibration]:
     """Fit and check one temperature per task; writes them and a reliability diagram per task
     (``reliability-<task>.png``) into the model directory, and the manifest (its version gains
@@ -76,7 +76,7 @@ def calibrate(
     manifest = classifier.manifest
     found = {}
     for task, data in validation.items():
-        fit, check = stratified_split(data, 0.5, seed + 1)
+        fit, check = held_out_halves(data)  # fit on dev, measure on test
         fit_logits, fit_labels = logits_of(classifier, fit)
         check_logits, check_labels = logits_of(classifier, check)
         calibration = Calibration.fit(task, fit_logits, fit_labels, check_logits, check_labels)

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 import orjson
 
-from models.datasets import LabelledTexts, load_labelled, stratified_split
+from models.datasets import LabelledTexts, held_out_halves, load_labelled, stratified_split
 from models.errors import ModelError, TrainingDataError
 from models.feedback import load_feedback, with_feedback
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.training.augment import augment_news, with_transfer_copies
 from models.training.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
+from models.training.newswire import with_newswire
 from models.training.torch_model import (
     DEFAULT_BASE,
     Batcher,
@@ -73,6 +74,11 @@ class TrainConfig:
     )
     feedback: Path | None = None  # labelled rows of `finsentry feedback export`
     feedback_weight: int = 5  # each feedback row counts this many times (old data kept)
+    detweet_copies: bool = False  # add a newswire copy of each news text (models.training.newswire)
+    report_sentences: int = 0  # templated report sentences added to the news training data
+    # "validation": the best epoch is chosen on the whole validation split; "dev": on its dev
+    # half only, so its test half (models.datasets.held_out_halves) is never looked at
+    select_on: str = "validation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +204,11 @@ def train(
     }
     train_sets: dict[str, LabelledTexts] = {name: s[0] for name, s in splits.items()}
     val_sets: dict[str, LabelledTexts] = {name: s[1] for name, s in splits.items()}
+    if (config.detweet_copies or config.report_sentences) and "news" in train_sets:
+        news = train_sets["news"]
+        train_sets["news"] = with_newswire(
+            news, config.report_sentences, config.seed, copies=config.detweet_copies
+        )
     if config.transfer_copies and "news" in train_sets:
         train_sets["news"] = with_transfer_copies(
             train_sets["news"], config.transfer_copies, config.seed
@@ -218,6 +229,14 @@ def train(
             data.class_counts(),
         )
 
+    if config.select_on not in ("validation", "dev"):
+        msg = f"--select-on {config.select_on!r}: use validation or dev"
+        raise ModelError(msg)
+    select_sets = (
+        {name: held_out_halves(data)[0] for name, data in val_sets.items()}
+        if config.select_on == "dev"
+        else val_sets
+    )
     device = _pick_device(config.device)
     teacher = _teacher_logits(config, train_sets, val_sets, device)
     tokenizer = AutoTokenizer.from_pretrained(base_path)
@@ -284,7 +303,7 @@ def train(
             step += 1
             if progress:
                 progress(step, total_steps, f"epoch {epoch} {name} loss {loss.item():.3f}")
-        reports = _evaluate(model, batcher, val_sets)
+        reports = _evaluate(model, batcher, select_sets)
         score = float(np.mean([r.macro_f1 for r in reports.values()]))
         log.info("epoch %d: %s", epoch, {n: round(r.macro_f1, 4) for n, r in reports.items()})
         if best is None or score > best[0]:
@@ -331,6 +350,7 @@ def _save(
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
         "base_model": config.base_model,
         "best_epoch": best_epoch,
+        "selected_on": config.select_on,
         "data_sha256": {n: d.source_sha256 for n, d in val_sets.items()},
         "validation": {n: r.to_dict() for n, r in reports.items()},
         "tasks": {n: list(d.task.labels) for n, d in val_sets.items()},

@@ -69,6 +69,17 @@ def train_cmd(
         typer.Option(help="labelled rows of `finsentry feedback export`, added to the data"),
     ] = None,
     feedback_weight: Annotated[int, typer.Option(help="times each feedback row counts")] = 5,
+    detweet_copies: Annotated[
+        bool,
+        typer.Option(help="add a newswire copy of each news text (no cashtags, handles, emoji)"),
+    ] = False,
+    report_sentences: Annotated[
+        int, typer.Option(help="templated report sentences added to the news training data")
+    ] = 0,
+    select_on: Annotated[
+        str,
+        typer.Option(help="pick the best epoch on the whole validation split or its dev half"),
+    ] = "validation",
 ) -> None:
     """Fine-tune the classifier (shared encoder, one head per task)."""
     from models.training.train import TrainConfig, train
@@ -97,6 +108,9 @@ def train_cmd(
         transfer_copies=transfer_copies,
         feedback=feedback,
         feedback_weight=feedback_weight,
+        detweet_copies=detweet_copies,
+        report_sentences=report_sentences,
+        select_on=select_on,
     )
     columns = (
         TextColumn("{task.description}"),

@@ -8,7 +8,7 @@ import numpy as np
 import orjson
 import pytest
 
-from models.datasets import stratified_split
+from models.datasets import held_out_halves, stratified_split
 from models.errors import ModelError, TrainingDataError
 from models.tasks import NEWS
 from models.training.train import TrainConfig, _load_task_data, train
@@ -80,3 +80,35 @@ def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, news_csv):
     # the teacher held out exactly this split; another seed's split would overlap its training
     with pytest.raises(ModelError, match="same --seed"):
         train(replace(config, seed=config.seed + 1, out_dir=tmp_path / "other"))
+
+
+def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
+    trained, tmp_path, news_csv
+):
+    config = TrainConfig(
+        tasks=("news",),
+        news_data=news_csv,
+        out_dir=tmp_path / "newswire",
+        max_examples_per_task=64,
+        epochs=1,
+        max_steps=2,
+        threads=2,
+        teacher=trained,
+        detweet_copies=True,
+        report_sentences=30,
+        select_on="dev",
+    )
+    result = train(config)
+    meta = orjson.loads((tmp_path / "newswire" / "training.json").read_bytes())
+    assert meta["selected_on"] == "dev"
+    assert (meta["config"]["report_sentences"], meta["config"]["detweet_copies"]) == (30, True)
+    # the figures training chose on are the dev half's: the test half stays unseen
+    _, validation = stratified_split(_load_task_data(NEWS, config), 0.2, config.seed)
+    dev, _ = held_out_halves(validation)
+    assert sum(result.reports["news"].support) == len(dev) < len(validation)
+    # the teacher scored every text the student trained on, the 30 report sentences included
+    train_part, _ = stratified_split(_load_task_data(NEWS, config), 0.2, config.seed)
+    sizes = {np.load(p).shape[0] for p in (trained / "logits").glob("news-*.npy")}
+    assert max(sizes) >= len(train_part) + 30
+    with pytest.raises(ModelError, match="--select-on"):
+        train(replace(config, select_on="test", out_dir=tmp_path / "bad"))

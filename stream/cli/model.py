@@ -195,24 +195,37 @@ def eval_cmd(
     variant: Annotated[str | None, typer.Option(help="int8, fp16 or fp32")] = None,
     model_dir: Annotated[Path | None, typer.Option()] = None,
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
+    half: Annotated[
+        str,
+        typer.Option(
+            help="of a training run's validation file: all, dev (what chose the epoch and "
+            "the temperature) or test (never looked at)"
+        ),
+    ] = "all",
 ) -> None:
     """Accuracy, macro-F1, per-class report, confusion matrix and calibration (ECE, a
     reliability diagram PNG next to the JSON) of any variant on any file."""
     from models.calibration import expected_calibration_error, reliability_diagram
-    from models.datasets import load_labelled
+    from models.datasets import held_out_halves, load_labelled
     from models.evaluate import probabilities_of
     from models.metrics import classification_report
     from models.tasks import get_task
 
+    if half not in ("all", "dev", "test"):
+        msg = f"{half!r}: use all, dev or test"
+        raise typer.BadParameter(msg, param_hint="--half")
     clf = _model_settings(ctx, dir=model_dir, variant=variant).load()
     labelled = load_labelled(data, get_task(task))
+    if half != "all":
+        labelled = held_out_halves(labelled)[half == "test"]
     probs, labels, unscored = probabilities_of(clf, labelled)
     report = classification_report(
         labels.tolist(), probs.argmax(axis=1).tolist(), labelled.task.labels
     )
     ece = expected_calibration_error(probs, labels) if len(labels) else None
     confidence = float(probs.max(axis=1).mean()) if len(labels) else None
-    table = Table(title=f"{task} on {data} — {clf.version} ({clf.provider})")
+    where = data if half == "all" else f"{data} ({half} half)"
+    table = Table(title=f"{task} on {where} — {clf.version} ({clf.provider})")
     for col in ("class", "precision", "recall", "F1", "support"):
         table.add_column(col)
     for i, name in enumerate(report.labels):
@@ -244,6 +257,7 @@ def eval_cmd(
     if json_out:
         payload = {
             "data": str(data),
+            "half": half,
             "task": task,
             "model": clf.version,
             "provider": clf.provider,
@@ -256,7 +270,7 @@ def eval_cmd(
         json_out.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2))
         if len(labels):
             png = reliability_diagram(
-                {clf.version: probs}, labels, json_out.with_suffix(".png"), f"{task} on {data}"
+                {clf.version: probs}, labels, json_out.with_suffix(".png"), f"{task} on {where}"
             )
             console.print(f"wrote {json_out} and {png}")
 

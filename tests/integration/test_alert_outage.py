@@ -18,7 +18,7 @@ from stream.kafka.tail import read_topic
 from .helpers import metric, scored_ids, send_feed
 from .monitoring import wait_for
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.chaos]
 
 
 class Receiver:

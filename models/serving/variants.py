@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 Variant = Literal["int8", "fp16", "fp32"]
 # The per-token activation quantizer (models.training.quantize) names the float input it
-# scales ``<node>_per_token``: ``dequantize`` goes back to that input.
+# quantizes ``<node>_per_token`` (a Div in graphs before 2026-12, a Reshape since):
+# ``dequantize`` goes back to that input.
 SCALED_SUFFIX = "_per_token"
 
 
@@ -123,7 +124,7 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
         if node.op_type == "MatMulInteger" and node.input[1] in inits:
             source = producer[node.input[0]]  # back to the float input of the quantization
             while source.op_type != "DynamicQuantizeLinear" and not (
-                source.op_type == "Div" and source.output[0].endswith(SCALED_SUFFIX)
+                source.op_type in ("Div", "Reshape") and source.output[0].endswith(SCALED_SUFFIX)
             ):
                 source = producer[source.input[0]]
             (cast,) = consumers[node.output[0]]

@@ -1,14 +1,16 @@
-"""``finsentry bench state``: what window state costs a worker that runs for long.
+"""``finsentry bench soak`` / ``bench keys``: what window state costs a worker that runs for long.
 
 Two runs, each against a real worker on the embedded broker:
 
 - **soak** (``bench_soak``): the demo's sample feed (news and transactions, its mix of keys,
   a fresh event-time-shifted feed after each) replayed at ``rate`` records per second for
   ``seconds``, event time running as fast as that rate makes it, so that an hour's retention
-  passes within the run and state reaches its steady size. The worker's (and the broker's)
-  RSS is sampled throughout; the slope is fitted over the second half. Afterwards the window
-  changelog is read whole and its key + value bytes divided by the input records: the write
-  amplification of window state.
+  passes within the run and state reaches its steady size (the novelty index's horizon,
+  24 hours by default, is set to the windows' retention for the run, or it would still be
+  filling at the end: ~4.5 kB per first story, bounded by ``NOVELTY_MAX_STORIES``). The
+  worker's (and the broker's) RSS is sampled throughout; the slope is fitted over the second
+  half. Afterwards the window changelog is read whole and its key + value bytes divided by the
+  input records: the write amplification of window state.
 - **keys** (``bench_keys``): ``accounts`` transactions, each from an account not seen before,
   spread evenly over ``hours`` of event time, sent as one backlog; the worker's RSS once the
   first ``first`` are processed against that once all are: whether state grows with the
@@ -131,7 +133,8 @@ def bench_soak(
     ) / feed_minutes
     speed = rate * 60 / per_event_minute  # minutes of event time per wall minute
     stop, sent = threading.Event(), Replay()
-    with _worker(settings, _FUTURE) as (broker, worker, metrics_url, kafka):
+    horizon = {"FINSENTRY_ENTITIES__NOVELTY_HORIZON_S": str(settings.windows.retention_s)}
+    with _worker(settings, {**_FUTURE, **horizon}) as (broker, worker, metrics_url, kafka):
         asyncio.run(_scored_total(metrics_url, timeout_s=180))  # up and serving
         feeder = threading.Thread(
             target=replay,
@@ -171,6 +174,7 @@ def bench_soak(
         "records_scored": int(scored),
         "windows_caught_up": caught_up,
         "event_time_hours": round(event_hours, 2),
+        "novelty_horizon_s": settings.windows.retention_s,
         "changelog_records": changelog.records,
         "changelog_bytes": changelog_bytes,
         "changelog_bytes_per_input_record": round(changelog_bytes / max(sent.sent, 1), 1),

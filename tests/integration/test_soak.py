@@ -20,4 +20,4 @@ def test_a_five_minute_soak_keeps_memory_flat_and_the_changelog_small():
     # one changelog record per pane that changed, not the whole key per batch (was ~3,300 B)
     assert result["changelog_bytes_per_input_record"] <= 300
     # the worker's memory levels off once keys start to be evicted (was +4.2 MB/min)
-    assert result["worker_rss_slope_mb_per_min_second_half"] < 1.5
+    assert result["worker_rss_slope_mb_per_min_second_half"] < 1.0

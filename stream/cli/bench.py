@@ -32,6 +32,12 @@ def _measures(title: str, result: dict[str, Any], json_out: Path) -> None:
     console.print(f"wrote {json_out}")
 
 
+def _quiet_clients() -> None:
+    """The benches poll /metrics and (re)subscribe often: their clients' INFO lines are noise."""
+    for noisy in ("httpx", "aiokafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 @bench.command("stream")
 @user_errors
 def bench_stream_cmd(
@@ -64,9 +70,7 @@ def bench_lifecycle_cmd(
     """Shadow scoring's cost (worker with vs without, interleaved) and a swap under load."""
     from stream.bench.lifecycle import bench_lifecycle
 
-    for noisy in ("httpx", "aiokafka"):  # the bench polls /metrics and re-subscribes often
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
+    _quiet_clients()
     result = bench_lifecycle(ctx.obj, records, rounds, shadow_share, swap_seconds)
     _measures("bench lifecycle (embedded broker, two workers)", result, json_out)
 
@@ -82,8 +86,7 @@ def bench_soak_cmd(
     """The demo feed for a while: worker RSS slope and window changelog bytes per record."""
     from stream.bench.state import bench_soak
 
-    for noisy in ("httpx", "aiokafka"):  # the bench polls /metrics
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _quiet_clients()
     result = bench_soak(ctx.obj, seconds, rate)
     _measures("bench soak (embedded broker, one worker, demo feed)", result, json_out)
 
@@ -104,8 +107,7 @@ def bench_keys_cmd(
     """Worker RSS after many distinct account keys vs after the first few (bounded state)."""
     from stream.bench.state import bench_keys
 
-    for noisy in ("httpx", "aiokafka"):  # the bench polls /metrics
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _quiet_clients()
     result = bench_keys(ctx.obj, accounts, first, hours)
     _measures(
         "bench keys (embedded broker, one worker, one new account per record)", result, json_out

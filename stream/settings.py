@@ -112,7 +112,7 @@ class WindowSettings(BaseModel):
     hopping_s: int = Field(900, ge=1, description="hopping window size (multiple of tumbling)")
     retention_s: int = Field(3600, ge=60, description="event-time history kept per topic")
     pack_after_s: int = Field(
-        120,
+        60,
         ge=0,
         description="a subject key silent this long (event time) is held packed in memory "
         "(~10x smaller) until it is next touched",

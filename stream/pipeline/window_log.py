@@ -27,6 +27,7 @@ from stream.pipeline.windows import KeyState, Pane
 
 __all__ = [
     "Restored",
+    "Strings",
     "pack_state",
     "pane_key",
     "pane_records",
@@ -72,18 +73,47 @@ def pane_records(
     return out
 
 
-def pack_state(state: KeyState) -> bytes:
+class Strings:
+    """Small numbers for the few strings every packed state repeats (kinds, source names)."""
+
+    def __init__(self) -> None:
+        self._index: dict[str, int] = {}
+        self._names: list[str] = []
+
+    def number(self, name: str) -> int:
+        found = self._index.get(name)
+        if found is None:
+            found = self._index[name] = len(self._names)
+            self._names.append(name)
+        return found
+
+    def name(self, number: int) -> str:
+        return self._names[number]
+
+
+def pack_state(state: KeyState, strings: Strings) -> bytes:
     """A whole key state as one compact value (a quiet key held in memory, not a record):
-    ``[kind, [[start, pane], ...], alerts]`` with the panes in their record form."""
-    panes = [[start, pane.to_wire()] for start, pane in state.panes.items()]
-    packed = orjson.dumps([state.kind, panes, _alerts_wire(state.alerts)])
-    return memoryview(packed).tobytes()  # orjson's bytes keep a ~4 kB buffer: copy to size
+    ``[kind, [[start, pane], ...](, alerts)]``, the panes in their record form with the kind
+    and the source names as numbers of ``strings``."""
+    panes = []
+    for start, pane in state.panes.items():
+        wire = pane.to_wire()
+        wire[-1] = [[strings.number(source), ranges] for source, ranges in pane.applied.items()]
+        panes.append([start, wire])
+    packed_state: list[Any] = [strings.number(state.kind), panes]
+    if alerts := _alerts_wire(state.alerts):
+        packed_state.append(alerts)
+    # orjson's bytes keep a buffer of ~4 kB whatever they hold: copy to their size
+    return memoryview(orjson.dumps(packed_state)).tobytes()
 
 
-def unpack_state(packed: bytes) -> KeyState:
-    kind, panes, alerts = orjson.loads(packed)
-    state = KeyState(kind, {start: Pane.from_wire(wire, start) for start, wire in panes})
-    state.alerts = _alerts_of(alerts)
+def unpack_state(packed: bytes, strings: Strings) -> KeyState:
+    kind, panes, *alerts = orjson.loads(packed)
+    state = KeyState(strings.name(kind))
+    for start, wire in panes:
+        wire[-1] = {strings.name(source): ranges for source, ranges in wire[-1]}
+        state.panes[start] = Pane.from_wire(wire, start)
+    state.alerts = _alerts_of(alerts[0]) if alerts else {}
     state.max_ts = max((p.max_ts for p in state.panes.values()), default=-math.inf)
     return state
 

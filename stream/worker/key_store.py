@@ -4,7 +4,7 @@ A worker meets many keys that appear once or twice (accounts, merchants) and few
 busy (tickers, sectors). A decoded key state costs about 1.8 kB, so a million accounts over
 two hours of event time — half of them inside the one-hour retention — would hold ~900 MB.
 Here a key whose newest record is more than ``pack_after_s`` older than the partition's
-newest event time is packed into one bytes value (``window_log.pack_state``, ~150 bytes for
+newest event time is packed into one bytes value (``window_log.pack_state``, ~110 bytes for
 an account seen once) and decoded again when it is next touched. Packed keys sit in buckets by
 the pane of their newest record, so the keys that fell out of the retention are whole
 buckets: dropped without looking at the keys that stay. Hot keys are looked over once each
@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from stream.pipeline.window_log import pack_state, unpack_state
+from stream.pipeline.window_log import Strings, pack_state, unpack_state
 from stream.pipeline.windows import KeyState
 
 __all__ = ["Evicted", "PartitionKeys"]
@@ -40,7 +40,9 @@ class PartitionKeys:
         self._retention_s = retention_s
         self._pack_after_s = min(pack_after_s, retention_s)
         self.hot: dict[str, KeyState] = {}
-        self._packed: dict[int, dict[str, bytes]] = {}  # pane of the newest record -> key
+        # pane of the newest record -> key (as bytes: 16 bytes less than a str) -> state
+        self._packed: dict[int, dict[bytes, bytes]] = {}
+        self._strings = Strings()
         self.newest = -math.inf  # the partition's newest event time
         self._maintained_at: int | None = None  # the pane ``maintain`` last ran in
 
@@ -49,10 +51,11 @@ class PartitionKeys:
         state = self.hot.get(key)
         if state is not None:
             return state
+        raw = key.encode()
         for bucket in reversed(self._packed.values()):  # the most recently packed first
-            packed = bucket.pop(key, None)
+            packed = bucket.pop(raw, None)
             if packed is not None:
-                state = self.hot[key] = unpack_state(packed)
+                state = self.hot[key] = unpack_state(packed, self._strings)
                 return state
         return None
 
@@ -77,12 +80,13 @@ class PartitionKeys:
         for key in [k for k, s in self.hot.items() if s.max_ts < quiet]:
             state = self.hot.pop(key)
             bucket = self._packed.setdefault(self._pane(state.max_ts), {})
-            bucket[key] = pack_state(state)
+            bucket[key.encode()] = pack_state(state, self._strings)
         horizon = self.newest - self._retention_s
         evicted: list[Evicted] = []
         for start in [s for s in self._packed if s + self._pane_s <= horizon]:
-            for key, packed in self._packed.pop(start).items():
-                evicted.append(Evicted(key, sorted(unpack_state(packed).panes)))
+            for raw, packed in self._packed.pop(start).items():
+                panes = unpack_state(packed, self._strings).panes
+                evicted.append(Evicted(raw.decode(), sorted(panes)))
         return evicted
 
     def _pane(self, ts: float) -> int:
@@ -99,4 +103,4 @@ class PartitionKeys:
         """Every key, hot and packed."""
         yield from self.hot
         for bucket in self._packed.values():
-            yield from bucket
+            yield from (raw.decode() for raw in bucket)

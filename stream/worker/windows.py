@@ -90,7 +90,7 @@ class WindowsHandler:
         topics: WindowTopics,
         metrics: Metrics,
         labels: SubjectLabels,
-        pack_after_s: int = 120,
+        pack_after_s: int = 60,
     ) -> None:
         self._step = step
         self._pack_after_s = pack_after_s

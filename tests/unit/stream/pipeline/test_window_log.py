@@ -8,6 +8,7 @@ import orjson
 
 from stream.pipeline.alerts import AlertRule, apply_and_evaluate
 from stream.pipeline.window_log import (
+    Strings,
     pack_state,
     pane_key,
     pane_records,
@@ -101,10 +102,13 @@ def test_a_subject_key_with_the_separator_in_it_still_reads():
 
 
 def test_a_packed_state_unpacks_to_the_same_state_and_is_small():
-    state = _state()
-    back = unpack_state(pack_state(state))
+    state, strings = _state(), Strings()
+    back = unpack_state(pack_state(state, strings), strings)
     assert back.panes == state.panes
     assert (back.kind, back.max_ts, back.alerts) == (state.kind, state.max_ts, state.alerts)
     one = _state(n=1)  # a key seen once: what most packed keys are
-    assert len(pack_state(one)) < 200
-    assert unpack_state(pack_state(KeyState())).panes == {}
+    assert one.alerts == {"drop": {"firing": False, "changed": None}}  # never changed
+    packed = pack_state(one, strings)
+    assert len(packed) < 120 and b"news" not in packed  # kind and sources are numbers
+    assert unpack_state(packed, strings).panes == one.panes
+    assert unpack_state(pack_state(KeyState(), strings), strings).panes == {}

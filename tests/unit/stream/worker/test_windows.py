@@ -136,7 +136,7 @@ def test_quiet_keys_are_packed_and_come_back_whole_when_touched_again():
     before = handler.states[0].get("ticker:JPM")
     assert before is not None
     panes = {s: (p.count, p.classes, p.applied) for s, p in before.panes.items()}
-    # ten minutes later another key is touched: JPM has been quiet past pack_after_s (120)
+    # ten minutes later another key is touched: JPM has been quiet past pack_after_s (60)
     asyncio.run(handler.handle([(0, _message("ticker:MSFT", range(600, 601)))]))
     keys = handler.states[0]
     assert "ticker:JPM" not in keys.hot and keys.packed == 1 and len(keys) == 2

@@ -7,7 +7,7 @@ Two runs, each against a real worker on the embedded broker:
   ``seconds``, event time running as fast as that rate makes it, so that an hour's retention
   passes within the run and state reaches its steady size (the novelty index's horizon,
   24 hours by default, is set to the windows' retention for the run, or it would still be
-  filling at the end: ~4.5 kB per first story, bounded by ``NOVELTY_MAX_STORIES``). The
+  filling at the end: ~3.5 kB per first story, bounded by ``NOVELTY_MAX_STORIES``). The
   worker's (and the broker's) RSS is sampled throughout; the slope is fitted over the second
   half. Afterwards the window changelog is read whole and its key + value bytes divided by the
   input records: the write amplification of window state.

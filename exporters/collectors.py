@@ -3,7 +3,7 @@
 ``consumer_lag`` reads the worker's consumer (fetched high-water mark minus committed offset per
 assigned input partition); ``pipeline_batches`` reads the input pipelines' batches in flight;
 the drift gauges read the worker's drift monitor (PSI against the serving model's reference,
-input signals).
+input signals); the window state gauges read the windows handler's key stores.
 Each is a :class:`CallbackCollector` registered on the registry passed in: the callback runs
 in the scraping thread, so it must only read; a callback that fails yields no samples (logged
 at debug level) rather than failing the scrape.
@@ -24,6 +24,7 @@ __all__ = [
     "register_consumer_lag",
     "register_drift",
     "register_pipeline_batches",
+    "register_window_state",
 ]
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,33 @@ def register_drift(
             "Scored records the drift gauges are computed over",
             ["kind"],
             records,
+        ),
+    ]
+    for collector in collectors:
+        registry.register(collector)
+    return collectors
+
+
+def register_window_state(
+    registry: CollectorRegistry,
+    keys: Callable[[], Samples],
+    packed_bytes: Callable[[], float],
+    prefix: str = "finsentry",
+) -> list[CallbackCollector]:
+    """``{prefix}_window_keys{state}`` (hot: decoded, packed: quiet keys held packed) and
+    ``{prefix}_window_packed_bytes``."""
+    collectors = [
+        CallbackCollector(
+            f"{prefix}_window_keys",
+            "Subject keys in window state: hot (decoded) or packed (quiet, held as bytes)",
+            ["state"],
+            keys,
+        ),
+        CallbackCollector(
+            f"{prefix}_window_packed_bytes",
+            "Bytes of the packed keys and their states",
+            [],
+            lambda: [((), packed_bytes())],
         ),
     ]
     for collector in collectors:

@@ -80,9 +80,8 @@ def _slope_mb_per_min(samples: list[tuple[float, float]]) -> float | None:
     return float(np.polyfit(t / 60, mb, 1)[0])
 
 
-def _lag(metrics_url: str, role: str) -> float | None:
-    """The worker's consumer lag on the topic of ``role``, summed over partitions (None
-    until it reports one)."""
+def _samples(metrics_url: str, name: str) -> dict[tuple[tuple[str, str], ...], float] | None:
+    """The worker's samples of metric ``name`` by their labels (None if it cannot be read)."""
     import httpx
     from prometheus_client.parser import text_string_to_metric_families
 
@@ -90,13 +89,29 @@ def _lag(metrics_url: str, role: str) -> float | None:
         text = httpx.get(metrics_url, timeout=5).text
     except httpx.TransportError:
         return None
-    values = [
-        s.value
+    return {
+        tuple(sorted(s.labels.items())): s.value
         for family in text_string_to_metric_families(text)
         for s in family.samples
-        if s.name == "finsentry_consumer_lag_records" and s.labels.get("topic") == role
-    ]
+        if s.name == name
+    }
+
+
+def _lag(metrics_url: str, role: str) -> float | None:
+    """The worker's consumer lag on the topic of ``role``, summed over partitions (None
+    until it reports one)."""
+    samples = _samples(metrics_url, "finsentry_consumer_lag_records") or {}
+    values = [v for labels, v in samples.items() if ("topic", role) in labels]
     return sum(values) if values else None
+
+
+def _window_keys(metrics_url: str) -> dict[str, float]:
+    """``{"hot": n, "packed": n, "packed_bytes": b}`` of the worker's window state."""
+    keys = _samples(metrics_url, "finsentry_window_keys") or {}
+    out = {dict(labels).get("state", "?"): v for labels, v in keys.items()}
+    packed = _samples(metrics_url, "finsentry_window_packed_bytes") or {}
+    out["packed_bytes"] = sum(packed.values())
+    return out
 
 
 def _windows_caught_up(metrics_url: str, timeout_s: float) -> bool:
@@ -111,14 +126,18 @@ def _windows_caught_up(metrics_url: str, timeout_s: float) -> bool:
 
 
 def _sample_until(
-    pids: tuple[int | None, int | None], seconds: float, every_s: float, done: Callable[[], bool]
-) -> list[tuple[float, float, float]]:
-    """(seconds since start, worker MB, broker MB) every ``every_s`` until ``seconds`` or
-    ``done()``."""
+    pids: tuple[int | None, int | None],
+    seconds: float,
+    every_s: float,
+    done: Callable[[], bool],
+    keys: Callable[[], float],
+) -> list[tuple[float, float, float, float]]:
+    """(seconds since start, worker MB, broker MB, window keys) every ``every_s`` until
+    ``seconds`` or ``done()``."""
     started = time.monotonic()
     out = []
     while (elapsed := time.monotonic() - started) < seconds and not done():
-        out.append((elapsed, rss_mb(pids[0]), rss_mb(pids[1])))
+        out.append((elapsed, rss_mb(pids[0]), rss_mb(pids[1]), keys()))
         time.sleep(every_s)
     return out
 
@@ -155,7 +174,16 @@ def bench_soak(
         started_event = time.time()
         feeder.start()
         try:
-            samples = _sample_until((worker.pid, broker.pid), seconds, every_s, lambda: sent.done)
+            samples = _sample_until(
+                (worker.pid, broker.pid),
+                seconds,
+                every_s,
+                lambda: sent.done,
+                lambda: (
+                    _window_keys(metrics_url).get("hot", 0)
+                    + _window_keys(metrics_url).get("packed", 0)
+                ),
+            )
         finally:
             stop.set()
             feeder.join(60)
@@ -164,6 +192,7 @@ def bench_soak(
         changelog_topic = f"{kafka.group_id}-windows-changelog"
         changelog = asyncio.run(topic_size_async(kafka, changelog_topic))
         rss_end = rss_mb(worker.pid)
+        keys_end = _window_keys(metrics_url)
     event_hours = max(sent.event_time - started_event, 0) / 3600 + feed_minutes / 60
     half = [s for s in samples if s[0] >= seconds / 2]
     changelog_bytes = changelog.key_bytes + changelog.value_bytes
@@ -191,10 +220,14 @@ def bench_soak(
         ),
         "worker_rss_mb_each_minute": [round(s[1]) for s in _each(samples, 60)],
         "broker_rss_mb_each_minute": [round(s[2]) for s in _each(samples, 60)],
+        "window_keys_each_minute": [round(s[3]) for s in _each(samples, 60)],
+        "window_keys_half": round(half[0][3]) if half else None,
+        "window_keys_max": round(max((s[3] for s in samples), default=0)),
+        "window_keys_end": keys_end,
     }
 
 
-def _each(samples: list[tuple[float, float, float]], every_s: float) -> list[Any]:
+def _each(samples: list[tuple[float, float, float, float]], every_s: float) -> list[Any]:
     """The first sample of each ``every_s`` interval."""
     out, due = [], 0.0
     for sample in samples:
@@ -248,6 +281,7 @@ def bench_keys(
         took = time.monotonic() - began
         rss_all = rss_mb(worker.pid)
         broker_rss = rss_mb(broker.pid)
+        keys_end = _window_keys(metrics_url)
     return {
         "accounts": accounts,
         "event_time_hours": hours,
@@ -260,4 +294,5 @@ def bench_keys(
         "worker_rss_mb_after_all": round(rss_all, 1),
         "ratio_all_to_first": round(rss_all / rss_first, 3) if rss_first else None,
         "broker_rss_mb_end": round(broker_rss, 1),
+        "window_keys_end": keys_end,
     }

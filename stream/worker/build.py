@@ -17,7 +17,12 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from exporters.collectors import register_consumer_lag, register_drift, register_pipeline_batches
+from exporters.collectors import (
+    register_consumer_lag,
+    register_drift,
+    register_pipeline_batches,
+    register_window_state,
+)
 from exporters.delivery import AlertSender
 from exporters.http import Health
 from exporters.metrics import Metrics, SubjectLabels
@@ -183,6 +188,7 @@ def build_worker(
     )
     roles = {name: role for role, name in names.items()}
     register_consumer_lag(registry, lambda: lag_samples(app.consumer, roles))
+    register_window_state(registry, windows.held, windows.packed_bytes)
     register_pipeline_batches(
         registry, lambda: [((kind,), flight.in_flight) for kind, flight in flights.items()]
     )

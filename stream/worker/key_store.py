@@ -4,11 +4,12 @@ A worker meets many keys that appear once or twice (accounts, merchants) and few
 busy (tickers, sectors). A decoded key state costs about 1.8 kB, so a million accounts over
 two hours of event time — half of them inside the one-hour retention — would hold ~900 MB.
 Here a key whose newest record is more than ``pack_after_s`` older than the partition's
-newest event time is packed into one bytes value (``window_log.pack_state``, ~110 bytes for
-an account seen once) and decoded again when it is next touched. Packed keys sit in buckets by
-the pane of their newest record, so the keys that fell out of the retention are whole
-buckets: dropped without looking at the keys that stay. Hot keys are looked over once each
-time the partition's event time enters a new pane.
+newest event time is packed (``window_log.pack_state``, ~80 bytes for an account seen once)
+into the partition's ``PackedKeys`` (``stream.worker.packed_keys``: blobs by the pane of the
+key's newest record, one sorted hash index; ~130 bytes an account with its key) and decoded
+again when it is next touched. The keys that fell out of the retention are whole blobs:
+dropped without looking at the keys that stay. Hot keys are looked over once each time the
+partition's event time enters a new pane.
 
 A key is evicted once its newest record is older than the partition's newest by more than
 the retention (rounded to the pane): no rule or gauge reads a pane that old.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from stream.pipeline.window_log import Strings, pack_state, unpack_state
 from stream.pipeline.windows import KeyState
+from stream.worker.packed_keys import MAX_KEY_BYTES, PackedKeys
 
 __all__ = ["Evicted", "PartitionKeys"]
 
@@ -40,8 +42,7 @@ class PartitionKeys:
         self._retention_s = retention_s
         self._pack_after_s = min(pack_after_s, retention_s)
         self.hot: dict[str, KeyState] = {}
-        # pane of the newest record -> key (as bytes: 16 bytes less than a str) -> state
-        self._packed: dict[int, dict[bytes, bytes]] = {}
+        self._packed = PackedKeys()
         self._strings = Strings()
         self.newest = -math.inf  # the partition's newest event time
         self._maintained_at: int | None = None  # the pane ``maintain`` last ran in
@@ -51,13 +52,11 @@ class PartitionKeys:
         state = self.hot.get(key)
         if state is not None:
             return state
-        raw = key.encode()
-        for bucket in reversed(self._packed.values()):  # the most recently packed first
-            packed = bucket.pop(raw, None)
-            if packed is not None:
-                state = self.hot[key] = unpack_state(packed, self._strings)
-                return state
-        return None
+        packed = self._packed.take(key.encode())
+        if packed is None:
+            return None
+        state = self.hot[key] = unpack_state(packed, self._strings)
+        return state
 
     def put(self, key: str, state: KeyState) -> None:
         self.hot[key] = state
@@ -77,16 +76,24 @@ class PartitionKeys:
             return []
         self._maintained_at = pane
         quiet = self.newest - self._pack_after_s
+        by_pane: dict[int, list[tuple[bytes, bytes]]] = {}
         for key in [k for k, s in self.hot.items() if s.max_ts < quiet]:
+            raw = key.encode()
+            if len(raw) > MAX_KEY_BYTES:
+                continue  # stays decoded
             state = self.hot.pop(key)
-            bucket = self._packed.setdefault(self._pane(state.max_ts), {})
-            bucket[key.encode()] = pack_state(state, self._strings)
+            by_pane.setdefault(self._pane(state.max_ts), []).append(
+                (raw, pack_state(state, self._strings))
+            )
+        for start, items in sorted(by_pane.items()):
+            self._packed.add(start, items)
+        # a pane [s, s + pane) is past the retention once s + pane <= horizon
         horizon = self.newest - self._retention_s
-        evicted: list[Evicted] = []
-        for start in [s for s in self._packed if s + self._pane_s <= horizon]:
-            for raw, packed in self._packed.pop(start).items():
-                panes = unpack_state(packed, self._strings).panes
-                evicted.append(Evicted(raw.decode(), sorted(panes)))
+        evicted = [
+            Evicted(raw.decode(), sorted(unpack_state(packed, self._strings).panes))
+            for raw, packed in self._packed.evict(math.floor(horizon - self._pane_s) + 1)
+        ]
+        self._packed.compact()
         return evicted
 
     def _pane(self, ts: float) -> int:
@@ -94,13 +101,17 @@ class PartitionKeys:
 
     @property
     def packed(self) -> int:
-        return sum(len(bucket) for bucket in self._packed.values())
+        return len(self._packed)
+
+    @property
+    def packed_bytes(self) -> int:
+        """The packed keys' and states' bytes (what ``finsentry_window_state_bytes`` reports)."""
+        return self._packed.bytes
 
     def __len__(self) -> int:
         return len(self.hot) + self.packed
 
     def __iter__(self) -> Iterator[str]:
         """Every key, hot and packed."""
-        yield from self.hot
-        for bucket in self._packed.values():
-            yield from (raw.decode() for raw in bucket)
+        yield from list(self.hot)
+        yield from (raw.decode() for raw in self._packed)

@@ -29,6 +29,7 @@ from stream.pipeline.window_log import pane_records, restore, tombstones
 from stream.pipeline.windows import Contribution, KeyState
 from stream.worker.inputs import Sender
 from stream.worker.key_store import PartitionKeys
+from stream.worker.memory import release_free_memory
 from stream.worker.observe import export_windows
 
 __all__ = ["ChangelogSync", "WindowTopics", "WindowsHandler"]
@@ -135,11 +136,27 @@ class WindowsHandler:
         for key, mine in by_key(contributions).items():
             partition = partition_of[key]
             pending += await self._apply(key, mine, partition, self._processed[partition])
+        evicted = 0
         for partition in set(partition_of.values()):
             for gone in self.states[partition].maintain():
                 pending += await self._write(partition, gone.key, tombstones(gone.key, gone.panes))
-                self._metrics.keys_evicted.inc()
+                evicted += 1
         await asyncio.gather(*pending)
+        if evicted:
+            self._metrics.keys_evicted.inc(evicted)
+            release_free_memory()  # evicted state is freed in bulk: give the pages back
+
+    def held(self) -> list[tuple[tuple[str], float]]:
+        """Keys in window state, ``(("hot",), n)`` and ``(("packed",), n)``, summed over the
+        partitions (read by the metrics collector, from the scraping thread)."""
+        states = list(self.states.values())
+        return [
+            (("hot",), float(sum(len(keys.hot) for keys in states))),
+            (("packed",), float(sum(keys.packed for keys in states))),
+        ]
+
+    def packed_bytes(self) -> float:
+        return float(sum(keys.packed_bytes for keys in list(self.states.values())))
 
     async def _ensure(self, partition: int) -> None:
         records = await self._sync.ensure(partition)

@@ -66,3 +66,12 @@ def test_packing_never_outlives_the_retention():
     keys.put("ticker:X", _state("ticker:X", 1000))
     assert [g.key for g in keys.maintain()] == ["account:a"]
     assert set(keys) == {"ticker:X"}
+
+
+def test_a_key_too_long_to_pack_stays_decoded():
+    keys = PartitionKeys(60, 3600, pack_after_s=60)
+    long = "merchant:" + "x" * 70_000
+    keys.put(long, _state(long, 0))
+    keys.put("ticker:X", _state("ticker:X", 600))
+    assert keys.maintain() == []
+    assert long in keys.hot and keys.packed == 0

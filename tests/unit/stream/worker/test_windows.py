@@ -8,6 +8,7 @@ import asyncio
 import orjson
 from prometheus_client import CollectorRegistry
 
+from exporters.collectors import register_window_state
 from exporters.metrics import Metrics, SubjectLabels
 from stream.pipeline.alerts import AlertRule
 from stream.pipeline.batch import WindowStep
@@ -147,6 +148,25 @@ def test_quiet_keys_are_packed_and_come_back_whole_when_touched_again():
     again = keys.hot["ticker:JPM"]
     assert {s: (p.count, p.classes, p.applied) for s, p in again.panes.items()} == panes
     assert again.alerts["drop"]["firing"] is True and again.max_ts == before.max_ts
+
+
+def test_the_window_state_gauges_count_hot_and_packed_keys_when_scraped():
+    registry = CollectorRegistry()
+    handler = _handler({}, RecordingSender(), [])
+    register_window_state(registry, handler.held, handler.packed_bytes)
+    asyncio.run(handler.handle([(0, _message("ticker:JPM", range(0, 4)))]))
+    asyncio.run(handler.handle([(1, _message("ticker:MSFT", range(600, 601)))]))
+    asyncio.run(handler.handle([(0, _message("ticker:AAPL", range(600, 601)))]))
+
+    def gauge(state: str) -> float | None:
+        return registry.get_sample_value("finsentry_window_keys", {"state": state})
+
+    assert (gauge("hot"), gauge("packed")) == (2, 1)  # JPM packed in partition 0
+    packed = registry.get_sample_value("finsentry_window_packed_bytes")
+    assert packed is not None and len(b"ticker:JPM") < packed < 400
+    asyncio.run(handler.handle([(0, _message("ticker:JPM", range(601, 602)))]))
+    assert (gauge("hot"), gauge("packed")) == (3, 0)
+    assert registry.get_sample_value("finsentry_window_packed_bytes") == 0
 
 
 def test_a_batch_writes_only_the_panes_it_changed():

@@ -21,6 +21,6 @@ def test_a_five_minute_soak_keeps_memory_flat_and_the_changelog_small():
     assert result["changelog_bytes_per_input_record"] <= 300
     # the keys in window state stop growing once event time passes the retention ...
     assert 0 < result["window_keys_max"] <= 1.2 * result["window_keys_half"]
-    # ... and so does the worker's memory (was +4.2 MB/min at 300 records/s; the fitted slope
-    # over 2.5 minutes moves by ~1 MB/min with the allocator's steps, hence the margin)
-    assert result["worker_rss_slope_mb_per_min_second_half"] < 2.0
+    # ... and so does the worker's memory (was +4.2 MB/min at 300 records/s; a Theil-Sen slope,
+    # not moved much by one step of the allocator)
+    assert result["worker_rss_slope_mb_per_min_second_half"] < 1.0

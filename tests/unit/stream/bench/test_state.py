@@ -24,6 +24,13 @@ def test_slope_is_megabytes_per_minute_and_needs_three_samples():
     assert _slope_mb_per_min(samples[:2]) is None
 
 
+def test_one_step_of_the_allocator_is_not_read_as_a_slope():
+    flat = [(float(t), 250.0 + (3.0 if t >= 100 else 0.0)) for t in range(0, 150, 5)]
+    assert abs(_slope_mb_per_min(flat) or 0.0) < 0.5  # least squares: ~1.5 MB/min
+    growing = [(t, 250.0 + 0.07 * t + (3.0 if t >= 100 else 0.0)) for t in range(0, 150, 5)]
+    assert _slope_mb_per_min(growing) == pytest.approx(4.2, abs=0.5)
+
+
 def test_each_keeps_the_first_sample_of_every_interval():
     samples = [(float(t), 0.0, 0.0) for t in range(0, 200, 7)]
     assert [s[0] for s in _each(samples, 60)] == [0.0, 63.0, 126.0, 182.0]

@@ -2,8 +2,8 @@
 
 glibc keeps memory freed by the process in its arenas for reuse; after window state is evicted
 (whole blobs of packed keys, the states decoded from them, the tombstones sent) much of it is
-free but still resident. ``malloc_trim(0)`` returns those pages. Elsewhere (musl, macOS) this
-does nothing.
+free but still resident. ``malloc_trim(0)`` returns those pages; it walks the whole heap, so
+``Trimmer`` calls it at most once per interval. Elsewhere (musl, macOS) this does nothing.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import time
 from collections.abc import Callable
 from functools import cache
 
-__all__ = ["release_free_memory"]
+__all__ = ["Trimmer", "release_free_memory"]
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +39,22 @@ def release_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+class Trimmer:
+    """``release_free_memory`` at most once per ``interval_s`` (monotonic clock)."""
+
+    def __init__(
+        self, interval_s: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._interval_s = interval_s
+        self._clock = clock
+        self._last = -float("inf")
+
+    def __call__(self) -> bool:
+        """Whether it released now."""
+        now = self._clock()
+        if now - self._last < self._interval_s:
+            return False
+        self._last = now
+        return release_free_memory()

@@ -29,7 +29,7 @@ from stream.pipeline.window_log import pane_records, restore, tombstones
 from stream.pipeline.windows import Contribution, KeyState
 from stream.worker.inputs import Sender
 from stream.worker.key_store import PartitionKeys
-from stream.worker.memory import release_free_memory
+from stream.worker.memory import Trimmer
 from stream.worker.observe import export_windows
 
 __all__ = ["ChangelogSync", "WindowTopics", "WindowsHandler"]
@@ -107,6 +107,7 @@ class WindowsHandler:
         # ``covered``), so its applied set stays one range per source.
         self._processed: dict[int, dict[str, Ranges]] = {}
         self._legacy: set[str] = set()  # keys still in an earlier version's whole-key record
+        self._trim = Trimmer()
 
     async def handle(self, messages: Sequence[tuple[int, bytes]]) -> None:
         """Apply ``(contributions partition, message value)`` pairs; returns once every write
@@ -144,7 +145,7 @@ class WindowsHandler:
         await asyncio.gather(*pending)
         if evicted:
             self._metrics.keys_evicted.inc(evicted)
-            release_free_memory()  # evicted state is freed in bulk: give the pages back
+            self._trim()  # evicted state is freed in bulk: give the pages back
 
     def held(self) -> list[tuple[tuple[str], float]]:
         """Keys in window state, ``(("hot",), n)`` and ``(("packed",), n)``, summed over the

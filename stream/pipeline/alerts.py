@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from stream.errors import ConfigError
+from stream.pipeline.contributions import Contribution
 from stream.pipeline.kinds import KINDS
 from stream.pipeline.offsets import Ranges
 from stream.pipeline.windows import (
     WINDOW_METRICS,
     ApplyResult,
-    Contribution,
     KeyState,
     WindowSpec,
     WindowStats,

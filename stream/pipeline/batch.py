@@ -19,19 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from stream.pipeline.alerts import AlertEvent, AlertRule, apply_and_evaluate, load_rules
+from stream.pipeline.contributions import Contribution, contributions_of
 from stream.pipeline.kinds import RecordKind
 from stream.pipeline.novelty import NoveltyIndex
 from stream.pipeline.offsets import Ranges, runs
 from stream.pipeline.parse import ParseContext, dead_letter, parse_batch
 from stream.pipeline.score import BatchScorer, model_texts, score_records
 from stream.pipeline.subjects import Entities
-from stream.pipeline.windows import (
-    ApplyResult,
-    Contribution,
-    KeyState,
-    WindowSpec,
-    contributions_of,
-)
+from stream.pipeline.windows import ApplyResult, KeyState, WindowSpec
 from stream.records import DeadLetter, ScoredEvent, SourceRef
 from stream.settings import Settings, ValidationSettings
 

@@ -24,9 +24,10 @@ import orjson
 
 from exporters.metrics import Metrics, SubjectLabels
 from stream.pipeline.batch import WindowStep, by_key
+from stream.pipeline.contributions import Contribution
 from stream.pipeline.offsets import Ranges, union
 from stream.pipeline.window_log import pane_records, restore, tombstones
-from stream.pipeline.windows import Contribution, KeyState
+from stream.pipeline.windows import KeyState
 from stream.worker.inputs import Sender
 from stream.worker.key_store import PartitionKeys
 from stream.worker.memory import Trimmer

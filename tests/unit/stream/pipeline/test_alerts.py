@@ -5,7 +5,8 @@ import pytest
 
 from stream.errors import ConfigError
 from stream.pipeline.alerts import AlertRule, evaluate_rules, load_rules
-from stream.pipeline.windows import Contribution, KeyState, WindowSpec, apply_contributions
+from stream.pipeline.contributions import Contribution
+from stream.pipeline.windows import KeyState, WindowSpec, apply_contributions
 from stream.settings import AlertSettings
 
 T0 = 1_700_000_040

@@ -7,6 +7,7 @@ import random
 import orjson
 
 from stream.pipeline.alerts import AlertRule, apply_and_evaluate
+from stream.pipeline.contributions import Contribution
 from stream.pipeline.window_log import (
     Strings,
     pack_state,
@@ -16,7 +17,7 @@ from stream.pipeline.window_log import (
     tombstones,
     unpack_state,
 )
-from stream.pipeline.windows import Contribution, KeyState, WindowSpec
+from stream.pipeline.windows import KeyState, WindowSpec
 
 T0 = 1_700_000_040
 DROP = AlertRule(

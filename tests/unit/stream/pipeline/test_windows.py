@@ -2,9 +2,9 @@ import random
 
 import pytest
 
+from stream.pipeline.contributions import Contribution
 from stream.pipeline.windows import (
     WINDOW_METRICS,
-    Contribution,
     KeyState,
     apply_contributions,
     hopping,

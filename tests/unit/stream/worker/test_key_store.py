@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from stream.pipeline.windows import Contribution, KeyState, apply_contributions
+from stream.pipeline.contributions import Contribution
+from stream.pipeline.windows import KeyState, apply_contributions
 from stream.worker.key_store import PartitionKeys
 
 T0 = 1_700_000_040

@@ -6,7 +6,8 @@ from faust.types import TP
 from prometheus_client import CollectorRegistry
 
 from exporters.metrics import Metrics, SubjectLabels
-from stream.pipeline.windows import Contribution, KeyState, apply_contributions
+from stream.pipeline.contributions import Contribution
+from stream.pipeline.windows import KeyState, apply_contributions
 from stream.worker.observe import export_windows, lag_samples
 
 T0 = 1_700_000_040

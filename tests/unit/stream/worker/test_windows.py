@@ -12,8 +12,9 @@ from exporters.collectors import register_window_state
 from exporters.metrics import Metrics, SubjectLabels
 from stream.pipeline.alerts import AlertRule
 from stream.pipeline.batch import WindowStep
+from stream.pipeline.contributions import Contribution
 from stream.pipeline.window_log import pane_key, restore
-from stream.pipeline.windows import Contribution, WindowSpec
+from stream.pipeline.windows import WindowSpec
 from stream.worker.windows import ChangelogSync, WindowsHandler, WindowTopics
 
 from .fakes import RecordingSender

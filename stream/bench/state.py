@@ -121,6 +121,12 @@ def _window_keys(metrics_url: str) -> dict[str, float]:
     return out
 
 
+def _keys_held(metrics_url: str) -> float:
+    """Hot and packed window keys together (one scrape)."""
+    state = _window_keys(metrics_url)
+    return state.get("hot", 0.0) + state.get("packed", 0.0)
+
+
 def _windows_caught_up(metrics_url: str, timeout_s: float) -> bool:
     """Wait until the windows side has no contributions left to take (lag 0 twice)."""
     deadline, zeros = time.monotonic() + timeout_s, 0
@@ -186,10 +192,7 @@ def bench_soak(
                 seconds,
                 every_s,
                 lambda: sent.done,
-                lambda: (
-                    _window_keys(metrics_url).get("hot", 0)
-                    + _window_keys(metrics_url).get("packed", 0)
-                ),
+                lambda: _keys_held(metrics_url),
             )
         finally:
             stop.set()

@@ -105,7 +105,7 @@ class PartitionKeys:
 
     @property
     def packed_bytes(self) -> int:
-        """The packed keys' and states' bytes (what ``finsentry_window_state_bytes`` reports)."""
+        """The packed keys' and states' bytes (what ``finsentry_window_packed_bytes`` reports)."""
         return self._packed.bytes
 
     def __len__(self) -> int:

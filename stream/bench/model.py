@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from models.serving.manifest import Manifest
-from models.serving.providers import ProviderChoice, gpu_usable, session_options
+from models.serving.providers import ProviderChoice, cpu_session, gpu_usable, session_options
 from models.serving.runtime import Classifier, shipped_model_dir
 from models.serving.variants import materialise_variant
 
@@ -144,14 +144,17 @@ def _ort_engine(
     import onnxruntime as ort
 
     path = materialise_variant(manifest, variant, cache_dir)  # type: ignore[arg-type]
-    providers = (
-        [provider, "CPUExecutionProvider"] if provider != "CPUExecutionProvider" else [provider]
-    )
-    session = ort.InferenceSession(str(path), session_options(threads), providers=providers)
+    workers = 1
+    if provider == "CPUExecutionProvider":  # as the runtime serves it: chunks side by side
+        session, workers = cpu_session(path, threads)
+    else:
+        providers = [provider, "CPUExecutionProvider"]
+        session = ort.InferenceSession(str(path), session_options(threads), providers=providers)
     if session.get_providers()[0] != provider:  # e.g. TensorRT libraries missing: CPU fallback
         msg = f"{provider} did not load (session runs on {session.get_providers()[0]})"
         raise RuntimeError(msg)
-    clf = Classifier(manifest, ProviderChoice(session, variant, provider, "bench"))  # type: ignore[arg-type]
+    choice = ProviderChoice(session, variant, provider, "bench", workers)  # type: ignore[arg-type]
+    clf = Classifier(manifest, choice)
     scorer = clf.scorer(next(iter(manifest.tasks)))
 
     return scorer.score_batch

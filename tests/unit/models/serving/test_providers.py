@@ -16,6 +16,9 @@ def test_the_cpu_serves_int8_and_says_why():
     choice = choose_session(manifest, provider="cpu", threads=1)
     assert (choice.variant, choice.provider) == ("int8", "CPUExecutionProvider")
     assert "CPU provider was asked for" in choice.reason
+    assert choice.workers == 1
+    # threads are spent on chunks side by side, one intra-op thread each
+    assert choose_session(manifest, provider="cpu", threads=3).workers == 3
     usable, why = gpu_usable(manifest, 1)
     assert isinstance(usable, bool) and why  # on this machine: no GPU, said in words
 

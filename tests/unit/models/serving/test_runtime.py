@@ -113,6 +113,35 @@ def test_batch_results_do_not_depend_on_batch_composition(shipped_classifier, tm
     )
 
 
+def test_chunks_scored_side_by_side_give_the_same_answers():
+    import threading
+
+    serial = Classifier.load(provider="cpu", threads=1)
+    side_by_side = Classifier.load(provider="cpu", threads=2)
+    assert (serial.workers, side_by_side.workers) == (1, 2)
+    together = threading.Barrier(2, timeout=10)  # passes only if two chunks run at once
+    sizes: list[int] = []
+    run = side_by_side._run
+
+    def traced(ids):
+        sizes.append(len(ids))
+        together.wait()
+        return run(ids)
+
+    side_by_side._run = traced  # type: ignore[method-assign]
+    texts = [f"{t} ({n} analysts)" for n in range(12) for t in NEGATIVE + POSITIVE]
+    got = side_by_side.scorer("news").score_batch(texts)
+    want = serial.scorer("news").score_batch(texts)
+    assert all(s.ok for s in got) and sorted(sizes) == [8] * 6  # 48 texts: 6 chunks of 8
+    for s, w in zip(got, want, strict=True):
+        assert s.probabilities == pytest.approx(w.probabilities, abs=1e-6)
+    assert [s.tokens for s in got] == [w.tokens for w in want]
+    # a batch of under two chunks is still shared out: 4 texts, 2 per thread
+    sizes.clear()
+    assert all(s.ok for s in side_by_side.scorer("news").score_batch(NEGATIVE + POSITIVE))
+    assert sizes == [2, 2]
+
+
 @pytest.fixture
 def model_copy(tmp_path):
     target = tmp_path / "model"

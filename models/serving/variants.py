@@ -1,10 +1,10 @@
 """Variants of the encoder graph the runtime can serve, and how each is materialised.
 
 Only the int8 graph is committed (size budget). ``dequantize`` rebuilds a float32 graph from it
-by folding every quantized weight back to floats (MatMulInteger -> MatMul, quantized Gather ->
-Gather); ``to_fp16`` turns that into the GPU variant. Both are deterministic, so the manifest
-records the hash a first load must produce, and a rebuilt graph is cached under the hash of
-its source. Needs onnx and onnxruntime only (no torch).
+by folding every quantized weight back to floats (MatMulInteger or MatMulIntegerToFloat ->
+MatMul, quantized Gather -> Gather); ``to_fp16`` turns that into the GPU variant. Both are
+deterministic, so the manifest records the hash a first load must produce, and a rebuilt graph
+is cached under the hash of its source. Needs onnx and onnxruntime only (no torch).
 """
 
 from __future__ import annotations
@@ -121,12 +121,21 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
     drop: set[int] = set()
     new_inits: dict[str, np.ndarray] = {}
     for node in graph.node:
-        if node.op_type == "MatMulInteger" and node.input[1] in inits:
-            source = producer[node.input[0]]  # back to the float input of the quantization
-            while source.op_type != "DynamicQuantizeLinear" and not (
-                source.op_type in ("Div", "Reshape") and source.output[0].endswith(SCALED_SUFFIX)
-            ):
-                source = producer[source.input[0]]
+        if node.op_type == "MatMulIntegerToFloat" and node.input[1] in inits:
+            # per token (since 2026-12-07): MatMulIntegerToFloat(w_scale), then * a_scale
+            (last,) = consumers[node.output[0]]
+            zero = node.input[5] if len(node.input) > 5 else None
+            weight = f"{node.input[1]}_dequantized"
+            new_inits[weight] = _float_weight(inits, node.input[1], node.input[3], zero)
+            replace[id(node)] = helper.make_node(
+                "MatMul",
+                [_quantized_from(node, producer).input[0], weight],
+                [last.output[0]],
+                name=f"{node.name}_float",
+            )
+            drop.add(id(last))
+        elif node.op_type == "MatMulInteger" and node.input[1] in inits:
+            source = _quantized_from(node, producer)
             (cast,) = consumers[node.output[0]]
             (mul,) = consumers[cast.output[0]]
             scale_name = next(i for i in mul.input if i != cast.output[0])
@@ -183,6 +192,16 @@ def dequantize(model: onnx.ModelProto) -> onnx.ModelProto:
     out.ir_version = model.ir_version
     onnx.checker.check_model(out)
     return out
+
+
+def _quantized_from(matmul: onnx.NodeProto, producer: dict[str, onnx.NodeProto]) -> onnx.NodeProto:
+    """The node whose first input is the float activation ``matmul``'s input was quantized from."""
+    source = producer[matmul.input[0]]
+    while source.op_type != "DynamicQuantizeLinear" and not (
+        source.op_type in ("Div", "Reshape") and source.output[0].endswith(SCALED_SUFFIX)
+    ):
+        source = producer[source.input[0]]
+    return source
 
 
 def prune(nodes: list[onnx.NodeProto], outputs: set[str]) -> list[onnx.NodeProto]:

@@ -1,4 +1,5 @@
-"""``finsentry train``, ``sweep``, ``export``, ``eval`` and ``score``."""
+"""``finsentry train``, ``sweep``, ``export``, ``requantize``, ``calibrate``, ``eval`` and
+``score``."""
 
 from __future__ import annotations
 
@@ -148,6 +149,26 @@ def export_cmd(
                 f"macro-F1 {m['macro_f1']:.4f} {m.get('vs_fp32', '')}"
             )
     console.print(f"wrote {manifest.directory} ({manifest.version})")
+
+
+@app.command("requantize")
+@user_errors
+def requantize_cmd(
+    model_dir: Annotated[Path | None, typer.Option(help="default: the shipped model")] = None,
+) -> None:
+    """Rewrite the int8 encoder with this version's quantizer: the same integer weights, newer
+    kernels; gated on scoring the sample headlines as before (nothing written otherwise)."""
+    from models.serving.runtime import shipped_model_dir
+    from models.training.requantize import requantize
+    from stream.demo.sample import labelled_headlines
+
+    texts = [text for text, _ in labelled_headlines(2048)]
+    done = requantize(model_dir or shipped_model_dir(), texts)
+    console.print(
+        f"{done.old_version} -> {done.new_version}: integer weights "
+        f"{'identical' if done.integers_equal else 'changed'}, max probability delta "
+        f"{done.max_prob_delta:.1e} on {done.texts} headlines"
+    )
 
 
 @app.command("calibrate")

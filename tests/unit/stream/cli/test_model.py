@@ -29,3 +29,19 @@ def test_eval_reports_a_half_of_the_validation_split_and_writes_json_and_png(tmp
     assert results["test"]["half"] == "test" and 0 <= results["test"]["ece"] <= 1
     bad = CliRunner().invoke(finsentry, ["eval", "--data", str(news_csv), "--half", "train"])
     assert bad.exit_code == 2 and "use all, dev or test" in bad.output
+
+
+def test_requantize_rewrites_a_model_directory_in_one_line(tmp_path):
+    import shutil
+
+    from models.serving.manifest import Manifest
+    from models.serving.runtime import shipped_model_dir
+
+    target = tmp_path / "model"
+    shutil.copytree(shipped_model_dir(), target)
+    run = CliRunner().invoke(finsentry, ["requantize", "--model-dir", str(target)])
+    assert run.exit_code == 0, run.output
+    assert "integer weights identical" in " ".join(run.output.split())
+    Manifest.load(target).verify()
+    missing = CliRunner().invoke(finsentry, ["requantize", "--model-dir", str(tmp_path / "none")])
+    assert missing.exit_code != 0 and "Traceback" not in missing.output

@@ -212,6 +212,8 @@ def bench_model(
         "texts": len(texts),
         "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
         "threads": threads,
+        # how the ORT CPU engines spend them (as the runtime does): chunks side by side
+        "ort_cpu": {"runs_side_by_side": threads, "intra_op_threads": 1},
         "rounds": rounds,
         "machine": {
             "processor": platform.processor() or platform.machine(),

@@ -158,7 +158,8 @@ def bench_model_cmd(
     )
     result["machine"] = machine()
     table = Table(
-        title=f"bench model — {result['model']}, {result['texts']} texts, {threads} threads, "
+        title=f"bench model — {result['model']}, {result['texts']} texts, {threads} threads "
+        f"(ORT CPU: {threads} chunks side by side, one thread each), "
         f"{rounds} interleaved rounds (ratios: median per round), GPU: {result['gpu']['reason']}"
         f"; CPU: {describe(result['machine'])}"
     )

@@ -119,3 +119,24 @@ def test_int8_scores_a_row_the_same_whatever_shares_its_batch(tmp_path):
     assert [n.op_type for n in rebuilt.graph.node] == ["MatMul"]
     onnx.save(rebuilt, tmp_path / "rebuilt.onnx")
     np.testing.assert_allclose(_run_x(tmp_path / "rebuilt.onnx", row), want, atol=0.05)
+
+
+def test_graphs_of_earlier_quantizers_still_fold_back_to_one_matmul(tmp_path):
+    """Models exported before 2026-12-07 stay servable on the GPU: the fp16 graph is rebuilt
+    from their ``MatMulInteger`` chains (per run here: ``quantize_dynamic`` as it comes)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    weight = _matmul_model(tmp_path / "fp32.onnx")
+    quantize_dynamic(
+        tmp_path / "fp32.onnx",
+        tmp_path / "per-run.onnx",
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],
+    )
+    assert "MatMulInteger" in {n.op_type for n in onnx.load(tmp_path / "per-run.onnx").graph.node}
+    rebuilt = dequantize(onnx.load(tmp_path / "per-run.onnx"))
+    assert [n.op_type for n in rebuilt.graph.node] == ["MatMul"]
+    onnx.save(rebuilt, tmp_path / "rebuilt.onnx")
+    row = np.random.default_rng(3).standard_normal((1, 3, 16)).astype(np.float32)
+    np.testing.assert_allclose(_run_x(tmp_path / "rebuilt.onnx", row), row @ weight, atol=0.05)

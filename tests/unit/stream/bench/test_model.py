@@ -35,6 +35,7 @@ def test_every_engine_is_timed_in_turns_with_ratios_side_by_side():
         if row["engine"].startswith("torch"):
             assert row["ratio_vs_torch"] == 1.0
     assert result["rounds"] == 2
+    assert result["ort_cpu"] == {"runs_side_by_side": 2, "intra_op_threads": 1}
     assert result["gpu"]["available"] == ("ORT fp16 CUDA" in engines)  # CUDA rows iff a GPU
     orjson.dumps(result)  # the JSON the command writes
 

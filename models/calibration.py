@@ -74,6 +74,42 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
 
 
 @dataclass(frozen=True, slots=True)
+class EceSpread:
+    """How far an ECE measured on ``n`` examples can be trusted.
+
+    ``low``/``high``: the 90 % bootstrap interval of the measured ECE (examples resampled);
+    ``floor``: the median ECE a perfectly calibrated model with these confidences would show on
+    ``n`` examples (labels drawn from its own probabilities) — binning and sampling alone give
+    that much, so an ECE near the floor cannot be told from perfect calibration at this size.
+    """
+
+    low: float
+    high: float
+    floor: float
+
+
+def ece_spread(
+    probs: np.ndarray, labels: np.ndarray, rounds: int = 500, seed: int = 0
+) -> EceSpread:
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    resampled = []
+    for _ in range(rounds):
+        pick = rng.integers(0, n, n)
+        resampled.append(expected_calibration_error(probs[pick], labels[pick]))
+    cumulative = np.cumsum(probs, axis=1)
+    cumulative[:, -1] = 1.0
+    perfect = []
+    for _ in range(rounds):  # labels drawn from the model's own probabilities
+        drawn = (rng.random((n, 1)) > cumulative).sum(axis=1)
+        perfect.append(expected_calibration_error(probs, drawn))
+    low, high = np.percentile(resampled, [5, 95])
+    return EceSpread(
+        round(float(low), 4), round(float(high), 4), round(float(np.median(perfect)), 4)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Calibration:
     """One task's temperature and what it did on the split it was checked on."""
 

@@ -226,7 +226,7 @@ def eval_cmd(
 ) -> None:
     """Accuracy, macro-F1, per-class report, confusion matrix and calibration (ECE, a
     reliability diagram PNG next to the JSON) of any variant on any file."""
-    from models.calibration import expected_calibration_error, reliability_diagram
+    from models.calibration import ece_spread, expected_calibration_error, reliability_diagram
     from models.datasets import held_out_halves, load_labelled
     from models.evaluate import probabilities_of
     from models.metrics import classification_report
@@ -244,6 +244,7 @@ def eval_cmd(
         labels.tolist(), probs.argmax(axis=1).tolist(), labelled.task.labels
     )
     ece = expected_calibration_error(probs, labels) if len(labels) else None
+    spread = ece_spread(probs, labels) if len(labels) else None
     confidence = float(probs.max(axis=1).mean()) if len(labels) else None
     where = data if half == "all" else f"{data} ({half} half)"
     table = Table(title=f"{task} on {where} — {clf.version} ({clf.provider})")
@@ -268,8 +269,9 @@ def eval_cmd(
     calibration = (
         ""
         if ece is None
-        else f"  ECE {ece:.4f}  mean confidence {confidence:.3f}"
-        f" (temperature {clf.temperature(task)})"
+        else f"  ECE {ece:.4f} (90 % interval {spread.low:.3f}–{spread.high:.3f}; a perfectly "
+        f"calibrated model would show ~{spread.floor:.3f} on {len(labels)} texts)"
+        f"  mean confidence {confidence:.3f} (temperature {clf.temperature(task)})"
     )
     Console().print(
         f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  unscored {unscored}"
@@ -284,6 +286,8 @@ def eval_cmd(
             "provider": clf.provider,
             "unscored": unscored,
             "ece": ece,
+            "ece_interval_90": None if spread is None else [spread.low, spread.high],
+            "ece_perfect_floor": None if spread is None else spread.floor,
             "mean_confidence": confidence,
             "temperature": clf.temperature(task),
             **report.to_dict(),

@@ -3,6 +3,7 @@ import pytest
 
 from models.calibration import (
     Calibration,
+    ece_spread,
     expected_calibration_error,
     fit_temperature,
     reliability_diagram,
@@ -39,6 +40,21 @@ def test_ece_is_zero_for_a_perfect_and_large_for_a_wrong_confident_model():
     assert expected_calibration_error(right, labels) == 0.0
     wrong = np.eye(3)[(labels + 1) % 3]
     assert expected_calibration_error(wrong, labels) == pytest.approx(1.0)
+
+
+def test_the_ece_spread_separates_a_small_sample_from_a_miscalibrated_model():
+    logits, labels = _overconfident(n=1000)
+    honest = softmax(logits, 2.5)  # the true probabilities: perfectly calibrated
+    spread = ece_spread(honest, labels, rounds=200)
+    measured = expected_calibration_error(honest, labels)
+    assert spread.low <= measured <= spread.high
+    # on 1,000 texts a perfect model still shows an ECE of a few hundredths, and this one's
+    # measured ECE is of that size
+    assert 0.005 < spread.floor < 0.05 and measured < 3 * spread.floor
+    loud = softmax(logits)  # over-confident by 2.5
+    over = ece_spread(loud, labels, rounds=200)
+    assert expected_calibration_error(loud, labels) > 3 * over.floor and over.low > spread.high
+    assert ece_spread(honest, labels, rounds=200) == spread  # seeded
 
 
 def test_the_reliability_diagram_is_a_png(tmp_path):

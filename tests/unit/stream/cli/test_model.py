@@ -27,6 +27,8 @@ def test_eval_reports_a_half_of_the_validation_split_and_writes_json_and_png(tmp
         results["all"]["per_class"][c]["support"] for c in NEWS.labels
     )
     assert results["test"]["half"] == "test" and 0 <= results["test"]["ece"] <= 1
+    low, high = results["test"]["ece_interval_90"]
+    assert 0 <= low <= high <= 1 and 0 < results["test"]["ece_perfect_floor"] < 1
     bad = CliRunner().invoke(finsentry, ["eval", "--data", str(news_csv), "--half", "train"])
     assert bad.exit_code == 2 and "use all, dev or test" in bad.output
 

@@ -268,7 +268,7 @@ def eval_cmd(
     Console().print(cm)
     calibration = (
         ""
-        if ece is None
+        if ece is None or spread is None
         else f"  ECE {ece:.4f} (90 % interval {spread.low:.3f}–{spread.high:.3f}; a perfectly "
         f"calibrated model would show ~{spread.floor:.3f} on {len(labels)} texts)"
         f"  mean confidence {confidence:.3f} (temperature {clf.temperature(task)})"

@@ -21,7 +21,12 @@ class ModelSettings(BaseModel):
     variant: Literal["int8", "fp16", "fp32"] | None = Field(
         None, description="None = fp16 on a GPU, int8 on the CPU"
     )
-    threads: int | None = Field(2, ge=1, description="CPU inference threads; None = all cores")
+    threads: int | None = Field(
+        2,
+        ge=1,
+        description="CPU inference threads: that many chunks of a batch scored side by side, "
+        "one onnxruntime thread each; None = all cores",
+    )
     chunk_size: int | None = Field(
         None, ge=1, le=4096, description="texts per ONNX run, length-sorted; None: 8 CPU, 64 GPU"
     )

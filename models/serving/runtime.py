@@ -21,7 +21,13 @@ import numpy as np
 
 from models.errors import ModelIntegrityError, UnknownTaskError
 from models.serving.manifest import Manifest
-from models.serving.providers import Provider, ProviderChoice, Variant, choose_session
+from models.serving.providers import (
+    Provider,
+    ProviderChoice,
+    Variant,
+    choose_session,
+    cpu_session,
+)
 from models.tasks import TaskSpec, get_task
 from models.text import clean_text
 
@@ -102,6 +108,18 @@ class Classifier:
         self.unk_id = -1 if unk is None else int(unk)
         self.heads = _load_heads(manifest.path(manifest.heads), list(manifest.tasks))
         self._inputs = {i.name for i in self.session.get_inputs()}
+
+    @classmethod
+    def on_cpu(
+        cls, manifest: Manifest, path: Path, variant: Variant, threads: int | None = None
+    ) -> Classifier:
+        """Score the graph at ``path`` (one of ``manifest``'s, or a candidate for it) on the
+        CPU, as :meth:`load` would serve it: for export gates and re-quantization checks."""
+        session, workers = cpu_session(path, threads)
+        reason = f"{path.name} checked on the CPU"
+        return cls(
+            manifest, ProviderChoice(session, variant, "CPUExecutionProvider", reason, workers)
+        )
 
     @classmethod
     def load(

@@ -25,9 +25,8 @@ from models.datasets import load_labelled
 from models.errors import ExportGateError, ModelNotFoundError
 from models.metrics import classification_report, report_markdown
 from models.serving.manifest import SCHEMA_VERSION, Manifest, sha256_file
-from models.serving.providers import ProviderChoice
 from models.serving.runtime import Classifier
-from models.serving.variants import Variant, materialise_variant
+from models.serving.variants import materialise_variant
 from models.tasks import get_task
 from models.text import clean_text
 
@@ -66,16 +65,6 @@ def _export_fp32(encoder_dir: Path, out: Path, opset: int) -> None:
             do_validation=False,
         )
         shutil.move(Path(tmp) / "model.onnx", out)
-
-
-def _classifier(manifest: Manifest, path: Path, variant: Variant) -> Classifier:
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return Classifier(
-        manifest,
-        ProviderChoice(session, variant, "CPUExecutionProvider", "export check"),
-    )
 
 
 def _probs(clf: Classifier, task: str, texts: list[str]) -> np.ndarray:
@@ -191,9 +180,9 @@ def export_model(cfg: ExportConfig) -> Manifest:
         fp16_path = materialise_variant(manifest, "fp16", Path(cache))
         manifest.variants["fp16"]["derived_sha256"] = sha256_file(fp16_path)
         clfs = {
-            "fp32": _classifier(manifest, out / ENCODER_FP32, "fp32"),
-            "int8": _classifier(manifest, out / ENCODER_INT8, "int8"),
-            "fp16": _classifier(manifest, fp16_path, "fp16"),
+            "fp32": Classifier.on_cpu(manifest, out / ENCODER_FP32, "fp32"),
+            "int8": Classifier.on_cpu(manifest, out / ENCODER_INT8, "int8"),
+            "fp16": Classifier.on_cpu(manifest, fp16_path, "fp16"),
         }
         manifest.variants["fp32"]["torch_max_logit_delta"] = _torch_parity(cfg, clfs["fp32"], texts)
         probs = {v: {t: _probs(c, t, texts[t]) for t in texts} for v, c in clfs.items()}
@@ -214,7 +203,7 @@ def export_model(cfg: ExportConfig) -> Manifest:
     from models.training.calibrate import calibrate
 
     # the temperature of the shipped variant, fitted on half the held-out split (see calibrate)
-    calibrate(_classifier(manifest, out / ENCODER_INT8, "int8"), val)
+    calibrate(Classifier.on_cpu(manifest, out / ENCODER_INT8, "int8"), val)
     if not cfg.keep_fp32:
         (out / ENCODER_FP32).unlink()
     return Manifest.load(out)  # as calibrated (its version gained "+cal…")

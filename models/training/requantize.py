@@ -21,7 +21,6 @@ import numpy as np
 
 from models.errors import ExportGateError
 from models.serving.manifest import Manifest, sha256_file
-from models.serving.providers import ProviderChoice, cpu_session
 from models.serving.runtime import Classifier
 from models.serving.variants import materialise_variant
 
@@ -104,8 +103,7 @@ def _same_integers(old: Path, new: Path) -> bool:
 def _max_prob_delta(manifest: Manifest, old: Path, new: Path, texts: Sequence[str]) -> float:
     probs = []
     for path in (old, new):
-        session, _ = cpu_session(path, 1)
-        clf = Classifier(manifest, ProviderChoice(session, "int8", "CPUExecutionProvider", "check"))
+        clf = Classifier.on_cpu(manifest, path, "int8")
         pooled, errors = clf.embed(clf.encode(list(texts)))
         if any(errors):
             msg = f"{path.name} failed to score the check texts: {next(e for e in errors if e)}"

@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 
 from models.serving.manifest import Manifest
-from models.serving.providers import ProviderChoice, cpu_session, gpu_usable, session_options
+from models.serving.providers import (
+    ProviderChoice,
+    choose_session,
+    gpu_usable,
+    session_options,
+)
 from models.serving.runtime import Classifier, shipped_model_dir
 from models.serving.variants import materialise_variant
 
@@ -143,18 +148,22 @@ def _ort_engine(
 ) -> Callable[[Sequence[str]], Any]:
     import onnxruntime as ort
 
-    path = materialise_variant(manifest, variant, cache_dir)  # type: ignore[arg-type]
-    workers = 1
     if provider == "CPUExecutionProvider":  # as the runtime serves it: chunks side by side
-        session, workers = cpu_session(path, threads)
-    else:
-        providers = [provider, "CPUExecutionProvider"]
-        session = ort.InferenceSession(str(path), session_options(threads), providers=providers)
+        choice = choose_session(
+            manifest,
+            provider="cpu",
+            variant=variant,  # type: ignore[arg-type]
+            threads=threads,
+            cache_dir=cache_dir,
+        )
+        return Classifier(manifest, choice).scorer(next(iter(manifest.tasks))).score_batch
+    path = materialise_variant(manifest, variant, cache_dir)  # type: ignore[arg-type]
+    providers = [provider, "CPUExecutionProvider"]
+    session = ort.InferenceSession(str(path), session_options(threads), providers=providers)
     if session.get_providers()[0] != provider:  # e.g. TensorRT libraries missing: CPU fallback
         msg = f"{provider} did not load (session runs on {session.get_providers()[0]})"
         raise RuntimeError(msg)
-    choice = ProviderChoice(session, variant, provider, "bench", workers)  # type: ignore[arg-type]
-    clf = Classifier(manifest, choice)
+    clf = Classifier(manifest, ProviderChoice(session, variant, provider, "bench"))  # type: ignore[arg-type]
     scorer = clf.scorer(next(iter(manifest.tasks)))
 
     return scorer.score_batch

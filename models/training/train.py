@@ -24,13 +24,12 @@ from models.feedback import load_feedback, with_feedback
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.training.augment import augment_news, with_transfer_copies
-from models.training.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
+from models.training.distill import distillation_loss, soft_labels
 from models.training.newswire import with_newswire
 from models.training.torch_model import (
     DEFAULT_BASE,
     Batcher,
     build_model,
-    load_trained,
     predict_logits,
     resolve_base_model,
     to_device,
@@ -147,38 +146,48 @@ def _evaluate(
     return reports
 
 
-def _teacher_logits(
-    config: TrainConfig,
-    train_sets: dict[str, LabelledTexts],
-    val_sets: dict[str, LabelledTexts],
-    device: Any,
-) -> dict[str, np.ndarray]:
-    """The teacher's logits on each training text, per task it covers (none without one)."""
-    if config.teacher is None:
-        return {}
-    if not 0 <= config.distill_weight <= 1 or config.distill_temperature <= 0:
-        msg = "--distill-weight must lie in [0, 1] and --distill-temperature above 0"
-        raise ModelError(msg)
-    shared = [name for name in teacher_tasks(config.teacher) if name in train_sets]
-    if not shared:
-        msg = f"teacher {config.teacher} has no head for any of the tasks {list(train_sets)}"
-        raise ModelError(msg)
-    out, caches = {}, {}
-    for name in shared:
-        check_held_out(config.teacher, name, val_sets[name].texts)
-        caches[name] = logits_cache(config.teacher, name, train_sets[name].texts, config.max_length)
-        if caches[name].is_file():
-            out[name] = np.load(caches[name])
-    if len(out) < len(shared):
-        model, batcher = load_trained(config.teacher, config.max_length)
-        model.to(device)
-        for name in [n for n in shared if n not in out]:
-            texts = train_sets[name].texts
-            log.info("teacher %s: scoring %d %s texts", config.teacher, len(texts), name)
-            out[name] = predict_logits(model, batcher, name, texts)
-            caches[name].parent.mkdir(exist_ok=True)
-            np.save(caches[name], out[name])
-    return out
+def _training_sets(
+    config: TrainConfig, tasks: list[TaskSpec]
+) -> tuple[dict[str, LabelledTexts], dict[str, LabelledTexts], dict[str, range]]:
+    """Train and validation sets per task, and the rows of ``train`` that are templated report
+    sentences (the split first, then the copies and extra text added to the training part)."""
+    splits = {
+        t.name: stratified_split(
+            _load_task_data(t, config), config.validation_fraction, config.seed
+        )
+        for t in tasks
+    }
+    train_sets: dict[str, LabelledTexts] = {name: s[0] for name, s in splits.items()}
+    val_sets: dict[str, LabelledTexts] = {name: s[1] for name, s in splits.items()}
+    if config.transfer_copies and "news" in train_sets:
+        train_sets["news"] = with_transfer_copies(
+            train_sets["news"], config.transfer_copies, config.seed
+        )
+    # report sentences come last (more of them instead of edited copies) and are not
+    # moved by what follows: feedback rows are appended after them
+    report_rows: dict[str, range] = {}
+    if (config.detweet_copies or config.report_sentences) and "news" in train_sets:
+        news = with_newswire(
+            train_sets["news"], config.report_sentences, config.seed, copies=config.detweet_copies
+        )
+        train_sets["news"] = news
+        report_rows["news"] = range(len(news) - config.report_sentences, len(news))
+    if config.feedback is not None:
+        for name, rows in load_feedback(config.feedback).items():
+            if name in train_sets:
+                train_sets[name] = with_feedback(
+                    train_sets[name], rows, config.feedback_weight, val_sets[name]
+                )
+                log.info("task %s: %d feedback rows x %d", name, len(rows), config.feedback_weight)
+    for name, data in train_sets.items():
+        log.info(
+            "task %s: %d train / %d validation, classes %s",
+            name,
+            len(data),
+            len(val_sets[name]),
+            data.class_counts(),
+        )
+    return train_sets, val_sets, report_rows
 
 
 def train(
@@ -196,38 +205,7 @@ def train(
 
     tasks = [get_task(t) for t in config.tasks]
     base_path = resolve_base_model(config.base_model)
-    splits = {
-        t.name: stratified_split(
-            _load_task_data(t, config), config.validation_fraction, config.seed
-        )
-        for t in tasks
-    }
-    train_sets: dict[str, LabelledTexts] = {name: s[0] for name, s in splits.items()}
-    val_sets: dict[str, LabelledTexts] = {name: s[1] for name, s in splits.items()}
-    if (config.detweet_copies or config.report_sentences) and "news" in train_sets:
-        news = train_sets["news"]
-        train_sets["news"] = with_newswire(
-            news, config.report_sentences, config.seed, copies=config.detweet_copies
-        )
-    if config.transfer_copies and "news" in train_sets:
-        train_sets["news"] = with_transfer_copies(
-            train_sets["news"], config.transfer_copies, config.seed
-        )
-    if config.feedback is not None:
-        for name, rows in load_feedback(config.feedback).items():
-            if name in train_sets:
-                train_sets[name] = with_feedback(
-                    train_sets[name], rows, config.feedback_weight, val_sets[name]
-                )
-                log.info("task %s: %d feedback rows x %d", name, len(rows), config.feedback_weight)
-    for name, data in train_sets.items():
-        log.info(
-            "task %s: %d train / %d validation, classes %s",
-            name,
-            len(data),
-            len(val_sets[name]),
-            data.class_counts(),
-        )
+    train_sets, val_sets, report_rows = _training_sets(config, tasks)
 
     if config.select_on not in ("validation", "dev"):
         msg = f"--select-on {config.select_on!r}: use validation or dev"
@@ -238,7 +216,20 @@ def train(
         else val_sets
     )
     device = _pick_device(config.device)
-    teacher = _teacher_logits(config, train_sets, val_sets, device)
+    teacher: dict[str, np.ndarray] = {}
+    if config.teacher is not None:
+        if not 0 <= config.distill_weight <= 1 or config.distill_temperature <= 0:
+            msg = "--distill-weight must lie in [0, 1] and --distill-temperature above 0"
+            raise ModelError(msg)
+        teacher = soft_labels(
+            config.teacher,
+            train_sets,
+            val_sets,
+            news_data=config.news_data,
+            max_length=config.max_length,
+            device=device,
+            report_rows=report_rows,
+        )
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     batcher = Batcher(tokenizer, config.max_length)
     model = build_model(base_path, tasks).to(device)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import numpy as np
 import orjson
 import pytest
 import torch
 
 from models.errors import ModelError
-from models.training.distill import check_held_out, distillation_loss, logits_cache, teacher_tasks
+from models.serving.manifest import Manifest
+from models.serving.runtime import shipped_model_dir
+from models.training.distill import (
+    check_held_out,
+    distillation_loss,
+    exported_logits,
+    is_exported,
+    label_logits,
+    logits_cache,
+    teacher_config,
+    teacher_tasks,
+)
 
 
 def test_the_loss_is_zero_only_when_the_student_matches_the_teacher():
@@ -46,8 +58,8 @@ def test_a_teacher_that_may_have_seen_validation_texts_is_refused(tmp_path):
         check_held_out(teacher, "transactions", ["a"])
 
 
-def test_a_teacher_must_be_a_training_directory_with_our_labels(tmp_path):
-    with pytest.raises(ModelError, match="not a training directory"):
+def test_a_teacher_must_be_a_training_or_exported_directory_with_our_labels(tmp_path):
+    with pytest.raises(ModelError, match=r"neither a training directory .* nor an exported"):
         teacher_tasks(tmp_path)
     teacher = _teacher_dir(tmp_path, {"news": ["positive", "neutral", "negative"]})
     with pytest.raises(ModelError, match="retrain the teacher"):
@@ -68,3 +80,31 @@ def test_cached_teacher_logits_are_keyed_on_texts_length_and_teacher(tmp_path):
     (tmp_path / "heads.npz").write_bytes(b"heads v2")  # the teacher retrained in place
     others.add(logits_cache(tmp_path, "news", ["a", "b"], 128))
     assert key not in others and len(others) == 5
+
+
+def test_a_template_teaches_its_label_with_the_chosen_confidence():
+    probs = torch.tensor(label_logits([0, 2, 1], 3, 0.95)).softmax(-1).numpy()
+    np.testing.assert_allclose(probs[[0, 1, 2], [0, 2, 1]], 0.95, atol=1e-6)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-6)
+    assert probs[0, 1] == pytest.approx(0.025, abs=1e-6)
+
+
+def test_an_exported_model_teaches_with_its_raw_logits(shipped_classifier):
+    shipped = shipped_model_dir()
+    assert is_exported(shipped) and not is_exported(shipped / "nowhere")
+    assert set(teacher_tasks(shipped)) == {"news", "transactions"}
+    assert teacher_config(shipped) == Manifest.load(shipped).training["config"]
+    texts = [
+        "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn.",
+        "$XYZ misses estimates, shares slide",
+        "The annual general meeting will be held on 4 April.",
+    ]
+    logits = exported_logits(shipped, {"news": texts})["news"]
+    assert logits.shape == (3, 3)
+    # raw logits: the served probabilities are these divided by the calibration temperature
+    served = shipped_classifier.scorer("news").score_batch(texts)
+    temperature = shipped_classifier.temperature("news")
+    assert temperature != 1.0
+    probs = torch.tensor(logits / temperature).softmax(-1).numpy()
+    for row, score in zip(probs, served, strict=True):
+        np.testing.assert_allclose(row, list(score.probabilities.values()), atol=1e-4)

@@ -11,7 +11,14 @@ import pytest
 from models.datasets import held_out_halves, stratified_split
 from models.errors import ModelError, TrainingDataError
 from models.tasks import NEWS
-from models.training.train import TrainConfig, _load_task_data, train
+from models.training.distill import (
+    TEMPLATE_CONFIDENCE,
+    exported_logits,
+    label_logits,
+    soft_labels,
+)
+from models.training.export import ExportConfig, export_model
+from models.training.train import TrainConfig, _load_task_data, _training_sets, train
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +119,56 @@ def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
     assert max(sizes) >= len(train_part) + 30
     with pytest.raises(ModelError, match="--select-on"):
         train(replace(config, select_on="test", out_dir=tmp_path / "bad"))
+
+
+def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templates(
+    trained, tmp_path, news_csv
+):
+    teacher = tmp_path / "teacher"
+    export_model(
+        ExportConfig(
+            train_dir=trained,
+            out_dir=teacher,
+            min_agreement=0.0,
+            max_mean_prob_delta=1.0,
+            max_metric_drop=1.0,
+        )
+    )
+    config = TrainConfig(
+        tasks=("news",),
+        news_data=news_csv,
+        out_dir=tmp_path / "born-again",
+        max_examples_per_task=64,
+        epochs=1,
+        max_steps=2,
+        threads=2,
+        teacher=teacher,
+        transfer_copies=1,
+        detweet_copies=True,
+        report_sentences=30,
+    )
+    train(config)
+    train_sets, val_sets, report_rows = _training_sets(config, [NEWS])
+    news = train_sets["news"]
+    rows = report_rows["news"]
+    assert len(rows) == 30 and rows.stop == len(news)  # the report sentences come last
+    soft = soft_labels(
+        teacher,
+        train_sets,
+        val_sets,
+        news_data=news_csv,
+        max_length=128,
+        device="cpu",
+        report_rows=report_rows,
+    )["news"]
+    assert soft.shape == (len(news), 3)
+    # the teacher never trained on report sentences: their templates teach them
+    templated = [news.labels[i] for i in rows]
+    np.testing.assert_allclose(soft[rows.start :], label_logits(templated, 3, TEMPLATE_CONFIDENCE))
+    # every other text (tweets, their edited and newswire copies) gets the teacher's own logits
+    own = exported_logits(teacher, {"news": news.texts[: rows.start]})["news"]
+    np.testing.assert_allclose(soft[: rows.start], own, atol=1e-5)
+    assert not (teacher / "logits").exists()  # nothing written into a model directory
+    # its held-out split is rebuilt from its manifest: another seed's would overlap its training
+    with pytest.raises(ModelError, match="same --seed"):
+        train(replace(config, seed=config.seed + 1, out_dir=tmp_path / "other"))

@@ -42,6 +42,7 @@ from models.tasks import get_task
 __all__ = [
     "TEMPLATE_CONFIDENCE",
     "check_held_out",
+    "describe_teacher",
     "distillation_loss",
     "exported_logits",
     "is_exported",
@@ -60,6 +61,18 @@ TEMPLATE_CONFIDENCE = 0.95  # the soft label a template gives its own class
 def is_exported(teacher_dir: Path) -> bool:
     """True for an exported model directory (``finsentry export``), False for a training one."""
     return (teacher_dir / "manifest.json").is_file()
+
+
+def describe_teacher(teacher_dir: Path) -> dict[str, str]:
+    """Provenance for the manifest: the teacher's path, and for an exported model its name and
+    version (the path may serve another model later)."""
+    out = {"path": str(teacher_dir)}
+    if is_exported(teacher_dir):
+        from models.serving.manifest import Manifest
+
+        manifest = Manifest.load(teacher_dir)
+        out |= {"name": manifest.name, "version": manifest.version}
+    return out
 
 
 def teacher_config(teacher_dir: Path) -> dict[str, Any]:

@@ -167,6 +167,7 @@ def export_model(cfg: ExportConfig) -> Manifest:
             "data_sha256": meta["data_sha256"],
             "best_epoch": meta["best_epoch"],
             "config": meta["config"],
+            **({"teacher": meta["teacher"]} if "teacher" in meta else {}),
         },
         schema_version=SCHEMA_VERSION,
     )
@@ -222,10 +223,26 @@ def _write_card(manifest: Manifest) -> None:
     ]
     config = manifest.training.get("config", {})
     if config.get("teacher"):
+        teacher = manifest.training.get("teacher", {})
+        source = (
+            f"{teacher['name']} {teacher['version']} (exported, then at `{teacher['path']}`)"
+            if "version" in teacher
+            else f"the model trained in `{config['teacher']}`"
+        )
         lines += [
-            f"Distilled from the model trained in `{config['teacher']}` (weight "
-            f"{config.get('distill_weight')}, temperature {config.get('distill_temperature')}, "
-            f"{config.get('transfer_copies', 0)} teacher-labelled copies of each news text).",
+            f"Distilled from {source} (weight {config.get('distill_weight')}, temperature "
+            f"{config.get('distill_temperature')}, {config.get('transfer_copies', 0)} "
+            "teacher-labelled copies of each news text).",
+            "",
+        ]
+    if config.get("detweet_copies") or config.get("report_sentences"):
+        lines += [
+            "News-like training text (models.training.newswire): "
+            + ("a newswire copy of each tweet, " if config.get("detweet_copies") else "")
+            + f"{config.get('report_sentences', 0)} templated report sentences labelled by "
+            "their template; the best epoch picked on the "
+            + ("dev half" if config.get("select_on") == "dev" else "whole")
+            + " of the validation split.",
             "",
         ]
     for variant in ("fp32", "int8", "fp16"):

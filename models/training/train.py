@@ -24,7 +24,7 @@ from models.feedback import load_feedback, with_feedback
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.training.augment import augment_news, with_transfer_copies
-from models.training.distill import distillation_loss, soft_labels
+from models.training.distill import describe_teacher, distillation_loss, soft_labels
 from models.training.newswire import with_newswire
 from models.training.torch_model import (
     DEFAULT_BASE,
@@ -346,4 +346,6 @@ def _save(
         "validation": {n: r.to_dict() for n, r in reports.items()},
         "tasks": {n: list(d.task.labels) for n, d in val_sets.items()},
     }
+    if config.teacher is not None:
+        meta["teacher"] = describe_teacher(config.teacher)
     (out / "training.json").write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))

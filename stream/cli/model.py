@@ -56,7 +56,10 @@ def train_cmd(
     device: Annotated[str, typer.Option(help="auto (CUDA if torch sees one), cpu, cuda")] = "auto",
     teacher: Annotated[
         Path | None,
-        typer.Option(help="a `finsentry train` --out folder to distil from (same --seed)"),
+        typer.Option(
+            help="distil from a `finsentry train` --out folder or an exported model "
+            "(e.g. the shipped one); it must hold out this run's split (same data and --seed)"
+        ),
     ] = None,
     distill_weight: Annotated[
         float, typer.Option(help="share of the loss given to the teacher's soft labels")

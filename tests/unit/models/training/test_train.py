@@ -10,6 +10,7 @@ import pytest
 
 from models.datasets import held_out_halves, stratified_split
 from models.errors import ModelError, TrainingDataError
+from models.serving.manifest import Manifest
 from models.tasks import NEWS
 from models.training.distill import (
     TEMPLATE_CONFIDENCE,
@@ -148,6 +149,9 @@ def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templat
         report_sentences=30,
     )
     train(config)
+    meta = orjson.loads((tmp_path / "born-again" / "training.json").read_bytes())
+    # the teacher's version travels to the manifest: its folder may serve another model later
+    assert meta["teacher"]["version"] == Manifest.load(teacher).version
     train_sets, val_sets, report_rows = _training_sets(config, [NEWS])
     news = train_sets["news"]
     rows = report_rows["news"]

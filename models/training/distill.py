@@ -19,8 +19,8 @@ saw. Its held-out split is rebuilt from the manifest's training config.
 
 Report sentences (models.training.newswire) are labelled right by construction. A teacher that
 never trained on such sentences would teach its own mistakes there (the shipped tweet-trained
-model calls 36 % of the positive ones neutral), so unless the teacher's own training config
-added report sentences, their soft labels are their template's label at
+model calls 36 % of the positive ones neutral or negative), so unless the teacher's own
+training config added report sentences, their soft labels are their template's label at
 :data:`TEMPLATE_CONFIDENCE` (:func:`label_logits`).
 """
 

@@ -236,15 +236,14 @@ def _write_card(manifest: Manifest) -> None:
             "",
         ]
     if config.get("detweet_copies") or config.get("report_sentences"):
+        copies = "a newswire copy of each tweet, " if config.get("detweet_copies") else ""
         lines += [
-            "News-like training text (models.training.newswire): "
-            + ("a newswire copy of each tweet, " if config.get("detweet_copies") else "")
-            + f"{config.get('report_sentences', 0)} templated report sentences labelled by "
-            "their template; the best epoch picked on the "
-            + ("dev half" if config.get("select_on") == "dev" else "whole")
-            + " of the validation split.",
+            f"News-like training text (models.training.newswire): {copies}"
+            f"{config.get('report_sentences', 0)} report sentences labelled by their template.",
             "",
         ]
+    if config.get("select_on") == "dev":
+        lines += ["Best epoch picked on the dev half of the validation split.", ""]
     for variant in ("fp32", "int8", "fp16"):
         for task, m in manifest.variants[variant].get("metrics", {}).items():
             vs = f"\n\nvs fp32: {m['vs_fp32']}" if "vs_fp32" in m else ""

@@ -24,6 +24,20 @@ from models.training.train import TrainConfig, _load_task_data, _training_sets, 
 pytestmark = pytest.mark.slow
 
 
+def _student(news_csv, out_dir, **changes) -> TrainConfig:
+    """A news-only student of a few steps on the tiny subset the `trained` teacher used."""
+    return TrainConfig(
+        tasks=("news",),
+        news_data=news_csv,
+        out_dir=out_dir,
+        max_examples_per_task=64,
+        epochs=1,
+        max_steps=2,
+        threads=2,
+        **changes,
+    )
+
+
 def test_training_writes_encoder_heads_and_split(trained):
     assert (trained / "encoder" / "model.safetensors").is_file()
     assert (trained / "heads.npz").is_file()
@@ -60,17 +74,7 @@ def test_training_on_cuda_without_a_gpu_says_what_to_do(tmp_path, news_csv, monk
 
 
 def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, news_csv):
-    config = TrainConfig(
-        tasks=("news",),
-        news_data=news_csv,
-        out_dir=tmp_path / "student",
-        max_examples_per_task=64,
-        epochs=1,
-        max_steps=2,
-        threads=2,
-        teacher=trained,
-        distill_weight=1.0,
-    )
+    config = _student(news_csv, tmp_path / "student", teacher=trained, distill_weight=1.0)
     result = train(config)
     assert set(result.reports) == {"news"}
     meta = orjson.loads((tmp_path / "student" / "training.json").read_bytes())
@@ -93,14 +97,9 @@ def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, news_csv):
 def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
     trained, tmp_path, news_csv
 ):
-    config = TrainConfig(
-        tasks=("news",),
-        news_data=news_csv,
-        out_dir=tmp_path / "newswire",
-        max_examples_per_task=64,
-        epochs=1,
-        max_steps=2,
-        threads=2,
+    config = _student(
+        news_csv,
+        tmp_path / "newswire",
         teacher=trained,
         detweet_copies=True,
         report_sentences=30,
@@ -135,14 +134,9 @@ def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templat
             max_metric_drop=1.0,
         )
     )
-    config = TrainConfig(
-        tasks=("news",),
-        news_data=news_csv,
-        out_dir=tmp_path / "born-again",
-        max_examples_per_task=64,
-        epochs=1,
-        max_steps=2,
-        threads=2,
+    config = _student(
+        news_csv,
+        tmp_path / "born-again",
         teacher=teacher,
         transfer_copies=1,
         detweet_copies=True,

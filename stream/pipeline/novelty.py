@@ -140,11 +140,13 @@ class NoveltyIndex:
         hashes = np.array(flat, dtype=np.uint64)[:, None]
         permuted = np.bitwise_and((hashes * self._a + self._b) % _PRIME, _MAX_HASH)
         starts = np.cumsum([0] + [len(gs) for gs in grams[:-1]])
+        # 32-bit values (the hashes are masked to 32 bits); astype copies each row, so an
+        # indexed story holds its own 256 bytes, not a view keeping its whole batch alive
         minima = np.minimum.reduceat(permuted, starts, axis=0)
-        return [minima[i] if gs else None for i, gs in enumerate(grams)]
+        return [minima[i].astype(np.uint32) if gs else None for i, gs in enumerate(grams)]
 
     def _band_keys(self, signature: np.ndarray) -> list[bytes]:
-        raw = signature.astype(np.uint32).tobytes()
+        raw = signature.tobytes()
         return [raw[4 * start : 4 * end] for start, end in self._bands]
 
     def _candidates(self, keys: list[bytes]) -> set[str]:

@@ -23,4 +23,7 @@ def test_a_five_minute_soak_keeps_memory_flat_and_the_changelog_small():
     assert 0 < result["window_keys_max"] <= 1.2 * result["window_keys_half"]
     # ... and so does the worker's memory (was +4.2 MB/min at 300 records/s; a Theil-Sen slope,
     # not moved much by one step of the allocator)
-    assert result["worker_rss_slope_mb_per_min_second_half"] < 1.0
+    assert result["worker_rss_slope_mb_per_min_second_half"] < 1.0, (
+        f"worker RSS each minute {result['worker_rss_mb_each_minute']} MB, "
+        f"end {result['worker_rss_mb_end']} MB"
+    )

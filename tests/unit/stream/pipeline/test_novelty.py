@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import orjson
 import pytest
 
 from stream.pipeline.alerts import load_rules
 from stream.pipeline.batch import BatchContext, WindowStep, run_batch
 from stream.pipeline.kinds import NEWS
-from stream.pipeline.novelty import NoveltyIndex, normalise
+from stream.pipeline.novelty import NUM_PERM, NoveltyIndex, normalise
 from stream.pipeline.subjects import Entities
 from stream.pipeline.windows import WindowSpec
 from stream.records import ScoredEvent, SourceRef, Subject
@@ -76,6 +77,19 @@ def test_memory_is_bounded_by_max_stories():
     assert len(index) == 100
     held = sum(len(ids) for bucket in index._buckets for ids in bucket.values())
     assert held == 100 * len(index._bands)  # the forgotten left every band bucket
+
+
+def test_an_indexed_story_holds_its_own_signature_not_its_batch():
+    index = NoveltyIndex()
+    signatures = index.signatures(
+        [(f"Company{i} story {i} about topic{i}", frozenset()) for i in range(50)]
+    )
+    first = signatures[0]
+    assert first is not None and first.dtype == np.uint32 and first.nbytes == 4 * NUM_PERM
+    # a row view would keep the batch's 50 signatures alive while any one story is indexed
+    assert first.base is None and not any(
+        np.shares_memory(first, other) for other in signatures[1:] if other is not None
+    )
 
 
 def _event(id_, headline, ts, novel=True, duplicate_of=None):

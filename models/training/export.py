@@ -244,6 +244,8 @@ def _write_card(manifest: Manifest) -> None:
         ]
     if config.get("select_on") == "dev":
         lines += ["Best epoch picked on the dev half of the validation split.", ""]
+    if config.get("select_task"):
+        lines += [f"Best epoch picked on the {config['select_task']} task's macro-F1 alone.", ""]
     for variant in ("fp32", "int8", "fp16"):
         for task, m in manifest.variants[variant].get("metrics", {}).items():
             vs = f"\n\nvs fp32: {m['vs_fp32']}" if "vs_fp32" in m else ""

@@ -35,7 +35,7 @@ from models.training.torch_model import (
     to_device,
 )
 
-__all__ = ["TrainConfig", "TrainResult", "train"]
+__all__ = ["TrainConfig", "TrainResult", "epoch_score", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,9 @@ class TrainConfig:
     # "validation": the best epoch is chosen on the whole validation split; "dev": on its dev
     # half only, so its test half (models.datasets.held_out_halves) is never looked at
     select_on: str = "validation"
+    # the task whose macro-F1 picks the epoch (None: the mean over the trained tasks); the
+    # encoder is shared, so a news-first run can keep the epoch its news head was best at
+    select_task: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +213,9 @@ def train(
     if config.select_on not in ("validation", "dev"):
         msg = f"--select-on {config.select_on!r}: use validation or dev"
         raise ModelError(msg)
+    if config.select_task is not None and config.select_task not in config.tasks:
+        msg = f"--select-task {config.select_task!r}: use one of the trained tasks {config.tasks}"
+        raise ModelError(msg)
     select_sets = (
         {name: held_out_halves(data)[0] for name, data in val_sets.items()}
         if config.select_on == "dev"
@@ -295,7 +301,7 @@ def train(
             if progress:
                 progress(step, total_steps, f"epoch {epoch} {name} loss {loss.item():.3f}")
         reports = _evaluate(model, batcher, select_sets)
-        score = float(np.mean([r.macro_f1 for r in reports.values()]))
+        score = epoch_score(reports, config.select_task)
         log.info("epoch %d: %s", epoch, {n: round(r.macro_f1, 4) for n, r in reports.items()})
         if best is None or score > best[0]:
             state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -314,6 +320,13 @@ def train(
     return TrainResult(
         config.out_dir, best[3], best[1], {n: d.source_sha256 for n, d in train_sets.items()}
     )
+
+
+def epoch_score(reports: dict[str, ClassificationReport], select_task: str | None) -> float:
+    """What picks the best epoch: one task's validation macro-F1, or the mean over tasks."""
+    if select_task is not None:
+        return reports[select_task].macro_f1
+    return float(np.mean([r.macro_f1 for r in reports.values()]))
 
 
 def _save(

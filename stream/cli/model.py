@@ -84,6 +84,10 @@ def train_cmd(
         str,
         typer.Option(help="pick the best epoch on the whole validation split or its dev half"),
     ] = "validation",
+    select_task: Annotated[
+        str | None,
+        typer.Option(help="the task whose macro-F1 picks the epoch (default: the tasks' mean)"),
+    ] = None,
 ) -> None:
     """Fine-tune the classifier (shared encoder, one head per task)."""
     from models.training.train import TrainConfig, train
@@ -115,6 +119,7 @@ def train_cmd(
         detweet_copies=detweet_copies,
         report_sentences=report_sentences,
         select_on=select_on,
+        select_task=select_task,
     )
     columns = (
         TextColumn("{task.description}"),

@@ -10,6 +10,7 @@ import pytest
 
 from models.datasets import held_out_halves, stratified_split
 from models.errors import ModelError, TrainingDataError
+from models.metrics import classification_report
 from models.serving.manifest import Manifest
 from models.tasks import NEWS
 from models.training.distill import (
@@ -19,7 +20,13 @@ from models.training.distill import (
     soft_labels,
 )
 from models.training.export import ExportConfig, export_model
-from models.training.train import TrainConfig, _load_task_data, _training_sets, train
+from models.training.train import (
+    TrainConfig,
+    _load_task_data,
+    _training_sets,
+    epoch_score,
+    train,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -104,10 +111,11 @@ def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
         detweet_copies=True,
         report_sentences=30,
         select_on="dev",
+        select_task="news",
     )
     result = train(config)
     meta = orjson.loads((tmp_path / "newswire" / "training.json").read_bytes())
-    assert meta["selected_on"] == "dev"
+    assert (meta["selected_on"], meta["config"]["select_task"]) == ("dev", "news")
     assert (meta["config"]["report_sentences"], meta["config"]["detweet_copies"]) == (30, True)
     # the figures training chose on are the dev half's: the test half stays unseen
     _, validation = stratified_split(_load_task_data(NEWS, config), 0.2, config.seed)
@@ -119,6 +127,21 @@ def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
     assert max(sizes) >= len(train_part) + 30
     with pytest.raises(ModelError, match="--select-on"):
         train(replace(config, select_on="test", out_dir=tmp_path / "bad"))
+    with pytest.raises(ModelError, match="--select-task 'transactions'"):
+        train(replace(config, select_task="transactions", out_dir=tmp_path / "bad"))
+    # the model card says what picked the epoch
+    loose = dict(min_agreement=0.0, max_mean_prob_delta=1.0, max_metric_drop=1.0)
+    export_model(ExportConfig(train_dir=tmp_path / "newswire", out_dir=tmp_path / "m", **loose))
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text()
+    assert "dev half of the validation split" in card and "news task's macro-F1 alone" in card
+
+
+def test_one_task_can_pick_the_epoch_instead_of_the_mean():
+    news = classification_report([0, 1, 2, 2], [0, 1, 2, 0], NEWS.labels)  # 3 of 4 right
+    perfect = classification_report([0, 1, 2], [0, 1, 2], ("low", "medium", "high"))
+    reports = {"news": news, "transactions": perfect}
+    assert epoch_score(reports, None) == pytest.approx((news.macro_f1 + 1.0) / 2)
+    assert epoch_score(reports, "news") == news.macro_f1 < epoch_score(reports, None)
 
 
 def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templates(

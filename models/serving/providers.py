@@ -53,6 +53,9 @@ def session_options(threads: int | None) -> Any:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
     opts.log_severity_level = 3  # the CUDA-missing warning is reported by us, once, in words
+    # Memory patterns are planned and kept per input shape; batches of every size and padded
+    # length would add one plan after another for as long as the worker runs.
+    opts.enable_mem_pattern = False
     return opts
 
 

@@ -7,7 +7,7 @@ from onnxruntime import SessionOptions
 
 from models.errors import ModelIntegrityError
 from models.serving.manifest import Manifest
-from models.serving.providers import choose_session, gpu_usable, open_session
+from models.serving.providers import choose_session, gpu_usable, open_session, session_options
 from models.serving.runtime import shipped_model_dir
 
 
@@ -28,3 +28,10 @@ def test_a_graph_that_does_not_load_is_a_model_integrity_error(tmp_path):
     bad.write_bytes(b"\x00not a graph")
     with pytest.raises(ModelIntegrityError, match=r"encoder\.onnx does not load"):
         open_session(bad, SessionOptions(), ["CPUExecutionProvider"])
+
+
+def test_sessions_keep_no_memory_plan_per_input_shape():
+    # every batch size and padded length would otherwise add a plan for the worker's lifetime
+    for threads in (None, 1, 2):
+        opts = session_options(threads)
+        assert opts.enable_mem_pattern is False

@@ -13,11 +13,9 @@ from models.training.export import ExportConfig, export_model
 
 pytestmark = pytest.mark.slow
 
-LOOSE = dict(min_agreement=0.0, max_mean_prob_delta=1.0, max_metric_drop=1.0)
 
-
-def test_export_passes_gates_and_writes_a_loadable_manifest(trained, tmp_path):
-    manifest = export_model(ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **LOOSE))
+def test_export_passes_gates_and_writes_a_loadable_manifest(trained, tmp_path, loose_gates):
+    manifest = export_model(ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **loose_gates))
     assert manifest.variants["fp32"]["torch_max_logit_delta"] < 1e-4
     for variant in ("fp32", "int8", "fp16"):
         assert set(manifest.variants[variant]["metrics"]) == {"news", "transactions"}
@@ -40,16 +38,19 @@ def test_export_passes_gates_and_writes_a_loadable_manifest(trained, tmp_path):
     assert len(clf.scorer("news").score_batch(["a", "b"])) == 2
 
 
-def test_fp32_parity_gate_fails_loudly(trained, tmp_path):
+def test_fp32_parity_gate_fails_loudly(trained, tmp_path, loose_gates):
     with pytest.raises(ExportGateError, match="differ from torch"):
         export_model(
-            ExportConfig(train_dir=trained, out_dir=tmp_path / "m", fp32_tolerance=0.0, **LOOSE)
+            ExportConfig(
+                train_dir=trained, out_dir=tmp_path / "m", fp32_tolerance=0.0, **loose_gates
+            )
         )
 
 
-def test_int8_agreement_gate_fails_loudly(trained, tmp_path):
+def test_int8_agreement_gate_fails_loudly(trained, tmp_path, loose_gates):
     cfg = replace(
-        ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **LOOSE), max_mean_prob_delta=0.0
+        ExportConfig(train_dir=trained, out_dir=tmp_path / "m", **loose_gates),
+        max_mean_prob_delta=0.0,
     )
     with pytest.raises(ExportGateError, match="disagrees with fp32"):
         export_model(cfg)

@@ -102,7 +102,7 @@ def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, news_csv):
 
 
 def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
-    trained, tmp_path, news_csv
+    trained, tmp_path, news_csv, loose_gates
 ):
     config = _student(
         news_csv,
@@ -130,8 +130,9 @@ def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
     with pytest.raises(ModelError, match="--select-task 'transactions'"):
         train(replace(config, select_task="transactions", out_dir=tmp_path / "bad"))
     # the model card says what picked the epoch
-    loose = dict(min_agreement=0.0, max_mean_prob_delta=1.0, max_metric_drop=1.0)
-    export_model(ExportConfig(train_dir=tmp_path / "newswire", out_dir=tmp_path / "m", **loose))
+    export_model(
+        ExportConfig(train_dir=tmp_path / "newswire", out_dir=tmp_path / "m", **loose_gates)
+    )
     card = (tmp_path / "m" / "MODEL_CARD.md").read_text()
     assert "dev half of the validation split" in card and "news task's macro-F1 alone" in card
 
@@ -145,16 +146,14 @@ def test_one_task_can_pick_the_epoch_instead_of_the_mean():
 
 
 def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templates(
-    trained, tmp_path, news_csv
+    trained, tmp_path, news_csv, loose_gates
 ):
     teacher = tmp_path / "teacher"
     export_model(
         ExportConfig(
             train_dir=trained,
             out_dir=teacher,
-            min_agreement=0.0,
-            max_mean_prob_delta=1.0,
-            max_metric_drop=1.0,
+            **loose_gates,
         )
     )
     config = _student(

@@ -35,7 +35,7 @@ from models.training.torch_model import (
     to_device,
 )
 
-__all__ = ["TrainConfig", "TrainResult", "epoch_score", "train"]
+__all__ = ["TrainConfig", "TrainResult", "check_config", "epoch_score", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -193,10 +193,26 @@ def _training_sets(
     return train_sets, val_sets, report_rows
 
 
+def check_config(config: TrainConfig) -> None:
+    """The options that can be wrong on their own, checked before any data or weights load."""
+    if config.select_on not in ("validation", "dev"):
+        msg = f"--select-on {config.select_on!r}: use validation or dev"
+        raise ModelError(msg)
+    if config.select_task is not None and config.select_task not in config.tasks:
+        msg = f"--select-task {config.select_task!r}: use one of the trained tasks {config.tasks}"
+        raise ModelError(msg)
+    if config.teacher is not None and (
+        not 0 <= config.distill_weight <= 1 or config.distill_temperature <= 0
+    ):
+        msg = "--distill-weight must lie in [0, 1] and --distill-temperature above 0"
+        raise ModelError(msg)
+
+
 def train(
     config: TrainConfig, progress: Callable[[int, int, str], None] | None = None
 ) -> TrainResult:
     """Fine-tune and write ``config.out_dir`` (encoder/, heads.npz, training.json, validation/)."""
+    check_config(config)
     import torch
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -210,12 +226,6 @@ def train(
     base_path = resolve_base_model(config.base_model)
     train_sets, val_sets, report_rows = _training_sets(config, tasks)
 
-    if config.select_on not in ("validation", "dev"):
-        msg = f"--select-on {config.select_on!r}: use validation or dev"
-        raise ModelError(msg)
-    if config.select_task is not None and config.select_task not in config.tasks:
-        msg = f"--select-task {config.select_task!r}: use one of the trained tasks {config.tasks}"
-        raise ModelError(msg)
     select_sets = (
         {name: held_out_halves(data)[0] for name, data in val_sets.items()}
         if config.select_on == "dev"
@@ -224,9 +234,6 @@ def train(
     device = _pick_device(config.device)
     teacher: dict[str, np.ndarray] = {}
     if config.teacher is not None:
-        if not 0 <= config.distill_weight <= 1 or config.distill_temperature <= 0:
-            msg = "--distill-weight must lie in [0, 1] and --distill-temperature above 0"
-            raise ModelError(msg)
         teacher = soft_labels(
             config.teacher,
             train_sets,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 import orjson
@@ -24,6 +25,7 @@ from models.training.train import (
     TrainConfig,
     _load_task_data,
     _training_sets,
+    check_config,
     epoch_score,
     train,
 )
@@ -50,6 +52,24 @@ def test_training_writes_encoder_heads_and_split(trained):
     assert (trained / "heads.npz").is_file()
     assert (trained / "validation" / "news.jsonl").read_text().count("\n") > 5
     assert (trained / "training.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"select_on": "test"}, "--select-on 'test'"),
+        ({"select_task": "transactions"}, "--select-task 'transactions'"),
+        ({"teacher": Path("build/teacher"), "distill_weight": 1.5}, "--distill-weight"),
+    ],
+)
+def test_options_wrong_on_their_own_fail_before_any_data_loads(tmp_path, change, says):
+    missing = tmp_path / "no-such-data.csv"  # loading it would fail with another message
+    config = TrainConfig(tasks=("news",), news_data=missing, out_dir=tmp_path / "o", **change)
+    with pytest.raises(ModelError, match=says):
+        train(config)
+    assert not (tmp_path / "o").exists()
+    defaults = {f.name: f.default for f in fields(TrainConfig) if f.name in change}
+    check_config(replace(config, **defaults))  # the same config, that option left alone: fine
 
 
 def test_training_data_with_unknown_labels_is_refused(tmp_path):

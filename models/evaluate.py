@@ -10,25 +10,27 @@ from models.metrics import ClassificationReport, classification_report
 from models.serving.runtime import Classifier
 from models.text import clean_text
 
-__all__ = ["evaluate", "logits_of", "probabilities_of"]
+__all__ = ["evaluate", "every_probability", "logits_of", "probabilities_of"]
 
 
 def probabilities_of(
     classifier: Classifier, data: LabelledTexts
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """(probabilities, true labels) of the texts that scored, and how many did not."""
+    probs, scored = every_probability(classifier, data)
+    labels = np.asarray(data.labels)[scored]
+    return probs[scored], labels, int((~scored).sum())
+
+
+def every_probability(classifier: Classifier, data: LabelledTexts) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities for every text, in order (NaN rows where a text did not score), and the
+    mask of those that scored: two models' rows stay aligned for a paired comparison."""
     scores = classifier.scorer(data.task.name).score_batch(list(data.texts))
-    rows, labels = [], []
-    for y, s in zip(data.labels, scores, strict=True):
+    probs = np.full((len(scores), len(data.task.labels)), np.nan)
+    for row, s in enumerate(scores):
         if s.label is not None:
-            rows.append([s.probabilities[name] for name in data.task.labels])
-            labels.append(y)
-    width = len(data.task.labels)
-    return (
-        np.array(rows, dtype=np.float64).reshape(-1, width),
-        np.array(labels),
-        len(scores) - len(rows),
-    )
+            probs[row] = [s.probabilities[name] for name in data.task.labels]
+    return probs, ~np.isnan(probs).any(axis=1)
 
 
 def evaluate(classifier: Classifier, data: LabelledTexts) -> tuple[ClassificationReport, int]:

@@ -3,15 +3,20 @@
 On the frozen validation split (the one training held out: no choice ever saw it) the
 candidate may lose at most ``tolerance`` accuracy per task (0.005: half a point); on the
 analysts' feedback rows it must be strictly better than the serving model (it was retrained
-to fix them). Both are measured here, side by side, on the same texts.
+to fix them). Both are measured here, side by side, on the same texts; each row also carries
+the 90 % paired-bootstrap interval of the accuracy difference (``models.compare``), so the
+operator sees how small a difference the split can tell from none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from models.compare import compare
 from models.datasets import LabelledTexts
-from models.evaluate import evaluate
+from models.evaluate import every_probability
 from models.serving.runtime import Classifier
 
 __all__ = ["GateResult", "GateRow", "promotion_gate"]
@@ -26,6 +31,7 @@ class GateRow:
     candidate_accuracy: float
     current_macro_f1: float
     candidate_macro_f1: float
+    delta_interval: tuple[float, float]  # 90 %, paired bootstrap, of candidate − current
 
     @property
     def delta(self) -> float:
@@ -54,10 +60,16 @@ def promotion_gate(
         for task, data in sets.items():
             if not len(data) or task not in candidate.manifest.tasks:
                 continue
-            now, _ = evaluate(current, data)
-            new, _ = evaluate(candidate, data)
-            row = GateRow(split, task, len(data), now.accuracy, new.accuracy,
-                          now.macro_f1, new.macro_f1)  # fmt: skip
+            now, now_scored = every_probability(current, data)
+            new, new_scored = every_probability(candidate, data)
+            both = now_scored & new_scored
+            if not both.any():
+                refusals.append(f"{task} {split}: the two models scored none of the same texts")
+                continue
+            paired = compare(new[both], now[both], np.asarray(data.labels)[both], rounds=500)
+            accuracy, macro_f1, _ = paired.differences
+            row = GateRow(split, task, len(data), accuracy.other, accuracy.this,
+                          macro_f1.other, macro_f1.this, (accuracy.low, accuracy.high))  # fmt: skip
             rows.append(row)
             if split == "validation" and row.delta < -tolerance:
                 refusals.append(

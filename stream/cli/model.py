@@ -1,5 +1,5 @@
-"""``finsentry train``, ``sweep``, ``export``, ``requantize``, ``calibrate``, ``eval`` and
-``score``."""
+"""``finsentry train``, ``sweep``, ``export``, ``requantize``, ``calibrate`` and ``score``
+(``eval`` lives in ``evaluate``)."""
 
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ def calibrate_cmd(
     ECE before and after and a reliability diagram into the model directory."""
     from models.training.calibrate import calibrate, validation_sets
 
-    clf = _model_settings(ctx, dir=model_dir, variant="int8", provider="cpu").load()
+    clf = model_settings(ctx, dir=model_dir, variant="int8", provider="cpu").load()
     found = calibrate(clf, validation_sets(clf.manifest, data))
     table = Table(title=f"calibration of {clf.version} (held-out half of the validation split)")
     for col in ("task", "temperature", "ECE before", "ECE after", "confidence", "accuracy"):
@@ -210,102 +210,9 @@ def calibrate_cmd(
     console.print(f"wrote {clf.manifest.directory} (manifest, MODEL_CARD.md, reliability-*.png)")
 
 
-def _model_settings(ctx: typer.Context, **overrides: object) -> ModelSettings:
+def model_settings(ctx: typer.Context, **overrides: object) -> ModelSettings:
     base: ModelSettings = getattr(ctx.obj, "model", None) or ModelSettings()
     return base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-
-
-@app.command("eval")
-@user_errors
-def eval_cmd(
-    ctx: typer.Context,
-    data: Annotated[Path, typer.Option(help="labelled CSV/JSONL (text,label)")],
-    task: Annotated[str, typer.Option()] = "news",
-    variant: Annotated[str | None, typer.Option(help="int8, fp16 or fp32")] = None,
-    model_dir: Annotated[Path | None, typer.Option()] = None,
-    json_out: Annotated[Path | None, typer.Option("--json")] = None,
-    half: Annotated[
-        str,
-        typer.Option(
-            help="of a training run's validation file: all, dev (what chose the epoch and "
-            "the temperature) or test (never looked at)"
-        ),
-    ] = "all",
-) -> None:
-    """Accuracy, macro-F1, per-class report, confusion matrix and calibration (ECE, a
-    reliability diagram PNG next to the JSON) of any variant on any file."""
-    from models.calibration import ece_spread, expected_calibration_error, reliability_diagram
-    from models.datasets import held_out_halves, load_labelled
-    from models.evaluate import probabilities_of
-    from models.metrics import classification_report
-    from models.tasks import get_task
-
-    if half not in ("all", "dev", "test"):
-        msg = f"{half!r}: use all, dev or test"
-        raise typer.BadParameter(msg, param_hint="--half")
-    clf = _model_settings(ctx, dir=model_dir, variant=variant).load()
-    labelled = load_labelled(data, get_task(task))
-    if half != "all":
-        labelled = held_out_halves(labelled)[half == "test"]
-    probs, labels, unscored = probabilities_of(clf, labelled)
-    report = classification_report(
-        labels.tolist(), probs.argmax(axis=1).tolist(), labelled.task.labels
-    )
-    ece = expected_calibration_error(probs, labels) if len(labels) else None
-    spread = ece_spread(probs, labels) if len(labels) else None
-    confidence = float(probs.max(axis=1).mean()) if len(labels) else None
-    where = data if half == "all" else f"{data} ({half} half)"
-    table = Table(title=f"{task} on {where} — {clf.version} ({clf.provider})")
-    for col in ("class", "precision", "recall", "F1", "support"):
-        table.add_column(col)
-    for i, name in enumerate(report.labels):
-        table.add_row(
-            name,
-            f"{report.precision[i]:.3f}",
-            f"{report.recall[i]:.3f}",
-            f"{report.f1[i]:.3f}",
-            str(report.support[i]),
-        )
-    Console().print(table)
-    cm = Table(title="confusion matrix (rows: true, columns: predicted)")
-    cm.add_column("")
-    for name in report.labels:
-        cm.add_column(name)
-    for name, row in zip(report.labels, report.confusion, strict=True):
-        cm.add_row(name, *map(str, row))
-    Console().print(cm)
-    calibration = (
-        ""
-        if ece is None or spread is None
-        else f"  ECE {ece:.4f} (90 % interval {spread.low:.3f}–{spread.high:.3f}; a perfectly "
-        f"calibrated model would show ~{spread.floor:.3f} on {len(labels)} texts)"
-        f"  mean confidence {confidence:.3f} (temperature {clf.temperature(task)})"
-    )
-    Console().print(
-        f"accuracy {report.accuracy:.4f}  macro-F1 {report.macro_f1:.4f}  unscored {unscored}"
-        + calibration
-    )
-    if json_out:
-        payload = {
-            "data": str(data),
-            "half": half,
-            "task": task,
-            "model": clf.version,
-            "provider": clf.provider,
-            "unscored": unscored,
-            "ece": ece,
-            "ece_interval_90": None if spread is None else [spread.low, spread.high],
-            "ece_perfect_floor": None if spread is None else spread.floor,
-            "mean_confidence": confidence,
-            "temperature": clf.temperature(task),
-            **report.to_dict(),
-        }
-        json_out.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2))
-        if len(labels):
-            png = reliability_diagram(
-                {clf.version: probs}, labels, json_out.with_suffix(".png"), f"{task} on {where}"
-            )
-            console.print(f"wrote {json_out} and {png}")
 
 
 @app.command("score")
@@ -320,7 +227,7 @@ def score_cmd(
 ) -> None:
     """Score texts and print one JSON line each."""
     lines = texts or [line.rstrip("\n") for line in sys.stdin]
-    scorer = _model_settings(ctx, dir=model_dir).load().scorer(task)
+    scorer = model_settings(ctx, dir=model_dir).load().scorer(task)
     for text, score in zip(lines, scorer.score_batch(lines), strict=True):
         sys.stdout.buffer.write(
             orjson.dumps(

@@ -158,12 +158,15 @@ def _gate(
         padding=(0, 1),
         pad_edge=False,
     )
-    for col in ("split", "task", "n", "acc now", "acc new", "Δ points", "F1 now", "F1 new"):
-        table.add_column(col, no_wrap=col in ("split", "task"))
+    delta = "Δ points (90 %)"  # of accuracy, paired bootstrap over the same texts
+    for col in ("split", "task", "n", "acc now", "acc new", delta, "F1 now", "F1 new"):
+        table.add_column(col, no_wrap=col in ("split", "task", delta))
     for r in result.rows:
-        table.add_row(r.split, r.task, str(r.texts), f"{r.current_accuracy:.4f}",
-                      f"{r.candidate_accuracy:.4f}", f"{r.delta * 100:+.1f}",
-                      f"{r.current_macro_f1:.4f}", f"{r.candidate_macro_f1:.4f}")  # fmt: skip
+        low, high = (100 * v for v in r.delta_interval)
+        table.add_row(r.split, r.task, str(r.texts), f"{r.current_accuracy:.3f}",
+                      f"{r.candidate_accuracy:.3f}",
+                      f"{r.delta * 100:+.1f} ({low:+.1f}…{high:+.1f})",
+                      f"{r.current_macro_f1:.3f}", f"{r.candidate_macro_f1:.3f}")  # fmt: skip
     Console().print(table)
     if not result.passed:
         msg = (

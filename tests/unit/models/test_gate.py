@@ -16,9 +16,19 @@ def test_an_equal_model_passes_validation_a_worse_one_is_refused(
     worse = Classifier.load(model_versions("worse", swap_news_classes=True), provider="cpu")
     ok = promotion_gate(shipped_classifier, same, validation)
     assert ok.passed and ok.rows[0].delta == 0 and ok.rows[0].texts == 2000
+    assert ok.rows[0].delta_interval == (0.0, 0.0)  # the same answers on the same texts
     refused = promotion_gate(shipped_classifier, worse, validation)
     assert not refused.passed and "points below" in refused.refusals[0]
     assert refused.rows[0].candidate_accuracy < refused.rows[0].current_accuracy - 0.2
+    low, high = refused.rows[0].delta_interval
+    assert low < refused.rows[0].delta < high < -0.2
+
+
+def test_a_split_neither_model_can_score_is_refused_not_crashed(shipped_classifier):
+    blank = LabelledTexts(("", "   "), (1, 1), NEWS)  # nothing to score in either
+    result = promotion_gate(shipped_classifier, shipped_classifier, {"news": blank})
+    assert result.refusals == ("news validation: the two models scored none of the same texts",)
+    assert result.rows == ()
 
 
 def test_feedback_must_improve_and_only_validation_has_a_tolerance(shipped_classifier):

@@ -46,9 +46,10 @@ def validation_sets(manifest: Manifest, news_data: Path | None = None) -> dict[s
         msg = f"{manifest.directory}: the manifest has no training config to rebuild the split"
         raise TrainingDataError(msg)
     values = {k: v for k, v in raw.items() if k in TrainConfig.__dataclass_fields__}
-    for name in ("news_data", "out_dir", "teacher", "transactions_data", "feedback"):
+    for name in ("news_data", "out_dir", "transactions_data", "feedback"):
         if isinstance(values.get(name), str):
             values[name] = Path(values[name])
+    values["teachers"] = tuple(Path(t) for t in values.get("teachers", ()))  # not in old configs
     if news_data is not None:
         values["news_data"] = news_data
     config = TrainConfig(**values)

@@ -17,6 +17,10 @@ registry version): its int8 encoder scores the texts in seconds on a CPU, so a n
 learn from the serving model ("born-again" distillation) while it learns what that model never
 saw. Its held-out split is rebuilt from the manifest's training config.
 
+Several teachers (``--teacher`` given more than once) form an ensemble: the student learns the
+mean of their log-probabilities (:func:`ensemble_soft_labels`), each teacher's own soft labels
+built as for one teacher (report sentences included). Each must hold out the student's split.
+
 Report sentences (models.training.newswire) are labelled right by construction. A teacher that
 never trained on such sentences would teach its own mistakes there (the shipped tweet-trained
 model calls 36 % of the positive ones neutral or negative), so unless the teacher's own
@@ -41,9 +45,11 @@ from models.tasks import get_task
 
 __all__ = [
     "TEMPLATE_CONFIDENCE",
+    "average_log_probabilities",
     "check_held_out",
     "describe_teacher",
     "distillation_loss",
+    "ensemble_soft_labels",
     "exported_logits",
     "is_exported",
     "label_logits",
@@ -219,6 +225,57 @@ def soft_labels(
                 )
                 log.info("task %s: %d report sentences taught by their templates", name, len(span))
     return out
+
+
+def ensemble_soft_labels(
+    teachers: Sequence[Path],
+    train_sets: dict[str, LabelledTexts],
+    val_sets: dict[str, LabelledTexts],
+    *,
+    news_data: Path | None,
+    max_length: int,
+    device: Any,
+    report_rows: dict[str, range] | None = None,
+) -> dict[str, np.ndarray]:
+    """One teacher's :func:`soft_labels`, or for several the mean of their log-probabilities
+    per task (each over the teachers that have a head for it): a geometric mean of the
+    teachers' distributions, which stays meaningful when their logits differ in scale (an
+    mpnet training directory beside an exported MiniLM)."""
+    per_teacher = [
+        soft_labels(
+            teacher,
+            train_sets,
+            val_sets,
+            news_data=news_data,
+            max_length=max_length,
+            device=device,
+            report_rows=report_rows,
+        )
+        for teacher in teachers
+    ]
+    if len(per_teacher) == 1:
+        return per_teacher[0]
+    out = {}
+    for task in train_sets:
+        logits = [soft[task] for soft in per_teacher if task in soft]
+        if logits:
+            out[task] = average_log_probabilities(logits)
+            log.info(
+                "task %s: soft labels from %d of the %d teachers (those with its head)",
+                task,
+                len(logits),
+                len(per_teacher),
+            )
+    return out
+
+
+def average_log_probabilities(logits: Sequence[np.ndarray]) -> np.ndarray:
+    """The mean of each row's log-softmax over the given logits (same shape each)."""
+    total = np.zeros_like(logits[0], dtype=np.float64)
+    for z in logits:
+        z = z.astype(np.float64) - z.max(axis=1, keepdims=True)
+        total += z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return (total / len(logits)).astype(np.float32)
 
 
 def _teacher_pass(

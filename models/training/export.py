@@ -167,7 +167,7 @@ def export_model(cfg: ExportConfig) -> Manifest:
             "data_sha256": meta["data_sha256"],
             "best_epoch": meta["best_epoch"],
             "config": meta["config"],
-            **({"teacher": meta["teacher"]} if "teacher" in meta else {}),
+            **({"teachers": meta["teachers"]} if "teachers" in meta else {}),
         },
         schema_version=SCHEMA_VERSION,
     )
@@ -210,6 +210,22 @@ def export_model(cfg: ExportConfig) -> Manifest:
     return Manifest.load(out)  # as calibrated (its version gained "+cal…")
 
 
+def _teacher_sources(training: dict[str, Any]) -> list[str]:
+    """The teachers a model learned from, in words: exported ones by version (their folder may
+    serve another model later), training directories by path. Manifests from before ensembles
+    name one teacher in ``config.teacher``."""
+    described = training.get("teachers")
+    if described is None:  # before ensembles: one teacher, described or only named
+        legacy = training.get("config", {}).get("teacher")
+        described = [training.get("teacher") or {"path": legacy}] if legacy else []
+    return [
+        f"{t['name']} {t['version']} (exported, then at `{t['path']}`)"
+        if "version" in t
+        else f"the model trained in `{t['path']}`"
+        for t in described
+    ]
+
+
 def _write_card(manifest: Manifest) -> None:
     lines = [
         f"# {manifest.name} {manifest.version}",
@@ -222,12 +238,15 @@ def _write_card(manifest: Manifest) -> None:
         "",
     ]
     config = manifest.training.get("config", {})
-    if config.get("teacher"):
-        teacher = manifest.training.get("teacher", {})
+    sources = _teacher_sources(manifest.training)
+    if sources:
         source = (
-            f"{teacher['name']} {teacher['version']} (exported, then at `{teacher['path']}`)"
-            if "version" in teacher
-            else f"the model trained in `{config['teacher']}`"
+            sources[0]
+            if len(sources) == 1
+            else (
+                f"an ensemble of {len(sources)} teachers (their log-probabilities averaged): "
+                + "; ".join(sources)
+            )
         )
         lines += [
             f"Distilled from {source} (weight {config.get('distill_weight')}, temperature "

@@ -24,7 +24,7 @@ from models.feedback import load_feedback, with_feedback
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.training.augment import augment_news, with_transfer_copies
-from models.training.distill import describe_teacher, distillation_loss, soft_labels
+from models.training.distill import describe_teacher, distillation_loss, ensemble_soft_labels
 from models.training.newswire import with_newswire
 from models.training.torch_model import (
     DEFAULT_BASE,
@@ -63,9 +63,9 @@ class TrainConfig:
     device: str = "auto"  # auto: CUDA when torch sees a GPU, else CPU
     label_smoothing: float = 0.0
     class_weight_power: float = 0.5  # class weight = (inverse frequency) ** power; 0 = none
-    teacher: Path | None = (
-        None  # a `finsentry train` directory to distil from (models.training.distill)
-    )
+    # `finsentry train` or exported directories to distil from (models.training.distill); with
+    # more than one, the student learns their averaged log-probabilities (an ensemble)
+    teachers: tuple[Path, ...] = ()
     distill_weight: float = 0.5  # α: share of the loss taken by the teacher's soft labels
     distill_temperature: float = 2.0
     transfer_copies: int = (
@@ -193,6 +193,14 @@ def _training_sets(
     return train_sets, val_sets, report_rows
 
 
+def _jsonable(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple) and any(isinstance(v, Path) for v in value):
+        return [str(v) for v in value]
+    return value
+
+
 def check_config(config: TrainConfig) -> None:
     """The options that can be wrong on their own, checked before any data or weights load."""
     if config.select_on not in ("validation", "dev"):
@@ -201,9 +209,7 @@ def check_config(config: TrainConfig) -> None:
     if config.select_task is not None and config.select_task not in config.tasks:
         msg = f"--select-task {config.select_task!r}: use one of the trained tasks {config.tasks}"
         raise ModelError(msg)
-    if config.teacher is not None and (
-        not 0 <= config.distill_weight <= 1 or config.distill_temperature <= 0
-    ):
+    if config.teachers and (not 0 <= config.distill_weight <= 1 or config.distill_temperature <= 0):
         msg = "--distill-weight must lie in [0, 1] and --distill-temperature above 0"
         raise ModelError(msg)
 
@@ -233,9 +239,9 @@ def train(
     )
     device = _pick_device(config.device)
     teacher: dict[str, np.ndarray] = {}
-    if config.teacher is not None:
-        teacher = soft_labels(
-            config.teacher,
+    if config.teachers:
+        teacher = ensemble_soft_labels(
+            config.teachers,
             train_sets,
             val_sets,
             news_data=config.news_data,
@@ -358,7 +364,7 @@ def _save(
             for text, label in zip(data.texts, data.labels, strict=True):
                 fh.write(orjson.dumps({"text": text, "label": data.task.labels[label]}) + b"\n")
     meta = {
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "config": {k: _jsonable(v) for k, v in asdict(config).items()},
         "base_model": config.base_model,
         "best_epoch": best_epoch,
         "selected_on": config.select_on,
@@ -366,6 +372,6 @@ def _save(
         "validation": {n: r.to_dict() for n, r in reports.items()},
         "tasks": {n: list(d.task.labels) for n, d in val_sets.items()},
     }
-    if config.teacher is not None:
-        meta["teacher"] = describe_teacher(config.teacher)
+    if config.teachers:
+        meta["teachers"] = [describe_teacher(t) for t in config.teachers]
     (out / "training.json").write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))

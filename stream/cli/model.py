@@ -55,10 +55,11 @@ def train_cmd(
     ] = 0.5,
     device: Annotated[str, typer.Option(help="auto (CUDA if torch sees one), cpu, cuda")] = "auto",
     teacher: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             help="distil from a `finsentry train` --out folder or an exported model "
-            "(e.g. the shipped one); it must hold out this run's split (same data and --seed)"
+            "(e.g. the shipped one); it must hold out this run's split (same data and --seed). "
+            "Given more than once: an ensemble (log-probabilities averaged)"
         ),
     ] = None,
     distill_weight: Annotated[
@@ -110,7 +111,7 @@ def train_cmd(
         label_smoothing=label_smoothing,
         class_weight_power=class_weight_power,
         device=device,
-        teacher=teacher,
+        teachers=tuple(teacher or ()),
         distill_weight=distill_weight,
         distill_temperature=distill_temperature,
         transfer_copies=transfer_copies,

@@ -11,6 +11,7 @@ from models.errors import ModelError
 from models.serving.manifest import Manifest
 from models.serving.runtime import shipped_model_dir
 from models.training.distill import (
+    average_log_probabilities,
     check_held_out,
     distillation_loss,
     exported_logits,
@@ -39,6 +40,20 @@ def test_minimising_the_loss_brings_the_student_to_the_teachers_distribution():
         distillation_loss(student, teacher, 2.0).backward()
         optimiser.step()
     assert torch.allclose(student.softmax(-1), teacher.softmax(-1), atol=1e-3)
+
+
+def test_an_ensemble_is_the_geometric_mean_of_its_teachers_distributions():
+    a = np.array([[2.0, 0.0, -1.0], [0.0, 0.0, 0.0]], dtype=np.float32)
+    b = np.array([[0.0, 3.0, 0.0], [10.0, 10.0, 13.0]], dtype=np.float32)  # another scale
+    mean = average_log_probabilities([a, b])
+    pa, pb = torch.tensor(a).softmax(-1).numpy(), torch.tensor(b).softmax(-1).numpy()
+    geometric = np.sqrt(pa * pb)
+    expected = geometric / geometric.sum(axis=1, keepdims=True)
+    assert np.allclose(torch.tensor(mean).softmax(-1).numpy(), expected, atol=1e-6)
+    # shifting one teacher's logits changes nothing; one teacher is its own log-softmax
+    assert np.allclose(average_log_probabilities([a + 7.0, b]), mean, atol=1e-5)
+    assert np.allclose(average_log_probabilities([a]), torch.tensor(a).log_softmax(-1), atol=1e-6)
+    assert mean.dtype == np.float32
 
 
 def _teacher_dir(tmp_path, tasks, held_out=("a", "b")):

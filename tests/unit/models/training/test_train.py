@@ -16,6 +16,8 @@ from models.serving.manifest import Manifest
 from models.tasks import NEWS
 from models.training.distill import (
     TEMPLATE_CONFIDENCE,
+    average_log_probabilities,
+    ensemble_soft_labels,
     exported_logits,
     label_logits,
     soft_labels,
@@ -59,7 +61,7 @@ def test_training_writes_encoder_heads_and_split(trained):
     [
         ({"select_on": "test"}, "--select-on 'test'"),
         ({"select_task": "transactions"}, "--select-task 'transactions'"),
-        ({"teacher": Path("build/teacher"), "distill_weight": 1.5}, "--distill-weight"),
+        ({"teachers": (Path("build/teacher"),), "distill_weight": 1.5}, "--distill-weight"),
     ],
 )
 def test_options_wrong_on_their_own_fail_before_any_data_loads(tmp_path, change, says):
@@ -101,11 +103,11 @@ def test_training_on_cuda_without_a_gpu_says_what_to_do(tmp_path, news_csv, monk
 
 
 def test_a_student_distils_from_a_trained_teacher(trained, tmp_path, news_csv):
-    config = _student(news_csv, tmp_path / "student", teacher=trained, distill_weight=1.0)
+    config = _student(news_csv, tmp_path / "student", teachers=(trained,), distill_weight=1.0)
     result = train(config)
     assert set(result.reports) == {"news"}
     meta = orjson.loads((tmp_path / "student" / "training.json").read_bytes())
-    assert meta["config"]["teacher"] == str(trained)  # provenance travels to the manifest
+    assert meta["config"]["teachers"] == [str(trained)]  # provenance travels to the manifest
     (cached,) = (trained / "logits").glob("news-*.npy")  # the teacher's pass, kept for reruns
     train_part, _ = stratified_split(_load_task_data(NEWS, config), 0.2, config.seed)
     assert np.load(cached).shape == (len(train_part), 3)
@@ -127,7 +129,7 @@ def test_newswire_text_joins_training_and_the_epoch_is_picked_on_the_dev_half(
     config = _student(
         news_csv,
         tmp_path / "newswire",
-        teacher=trained,
+        teachers=(trained,),
         detweet_copies=True,
         report_sentences=30,
         select_on="dev",
@@ -179,7 +181,7 @@ def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templat
     config = _student(
         news_csv,
         tmp_path / "born-again",
-        teacher=teacher,
+        teachers=(teacher,),
         transfer_copies=1,
         detweet_copies=True,
         report_sentences=30,
@@ -187,7 +189,7 @@ def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templat
     train(config)
     meta = orjson.loads((tmp_path / "born-again" / "training.json").read_bytes())
     # the teacher's version travels to the manifest: its folder may serve another model later
-    assert meta["teacher"]["version"] == Manifest.load(teacher).version
+    assert meta["teachers"][0]["version"] == Manifest.load(teacher).version
     train_sets, val_sets, report_rows = _training_sets(config, [NEWS])
     news = train_sets["news"]
     rows = report_rows["news"]
@@ -212,3 +214,33 @@ def test_an_exported_model_teaches_and_report_sentences_learn_from_their_templat
     # its held-out split is rebuilt from its manifest: another seed's would overlap its training
     with pytest.raises(ModelError, match="same --seed"):
         train(replace(config, seed=config.seed + 1, out_dir=tmp_path / "other"))
+
+
+def test_two_teachers_teach_their_averaged_log_probabilities(
+    trained, tmp_path, news_csv, loose_gates
+):
+    exported = tmp_path / "exported-teacher"
+    export_model(ExportConfig(train_dir=trained, out_dir=exported, **loose_gates))
+    config = _student(news_csv, tmp_path / "ensemble", teachers=(trained, exported))
+    train(config)
+    meta = orjson.loads((tmp_path / "ensemble" / "training.json").read_bytes())
+    assert meta["config"]["teachers"] == [str(trained), str(exported)]
+    assert [("version" in t) for t in meta["teachers"]] == [False, True]
+    train_sets, val_sets, _ = _training_sets(config, [NEWS])
+    each = [
+        soft_labels(t, train_sets, val_sets, news_data=news_csv, max_length=128, device="cpu")
+        for t in (trained, exported)
+    ]
+    both = ensemble_soft_labels(
+        (trained, exported), train_sets, val_sets, news_data=news_csv, max_length=128, device="cpu"
+    )
+    expected = average_log_probabilities([each[0]["news"], each[1]["news"]])
+    np.testing.assert_allclose(both["news"], expected, atol=1e-6)
+    assert not np.allclose(each[0]["news"], each[1]["news"], atol=1e-3)  # two opinions
+    # the model card names both teachers
+    export_model(
+        ExportConfig(train_dir=tmp_path / "ensemble", out_dir=tmp_path / "m", **loose_gates)
+    )
+    card = " ".join((tmp_path / "m" / "MODEL_CARD.md").read_text().split())
+    assert "an ensemble of 2 teachers (their log-probabilities averaged)" in card
+    assert f"the model trained in `{trained}`" in card and Manifest.load(exported).version in card

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.calibration import expected_calibration_error
+from models.metrics import classification_report
 
 __all__ = ["Comparison", "Difference", "compare", "mcnemar_p"]
 
@@ -71,20 +72,13 @@ def mcnemar_p(only_this: int, only_other: int) -> float:
     return min(1.0, 2 * tail / 2**n)
 
 
-def _macro_f1(labels: np.ndarray, predicted: np.ndarray, classes: int) -> float:
-    cm = np.bincount(labels * classes + predicted, minlength=classes * classes)
-    cm = cm.reshape(classes, classes)
-    tp = np.diag(cm).astype(float)
-    denom = cm.sum(axis=0) + cm.sum(axis=1)  # 2·tp + fp + fn
-    f1 = np.divide(2 * tp, denom, out=np.zeros(classes), where=denom > 0)
-    return float(f1.mean())
-
-
 def _metrics(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
     predicted = probs.argmax(axis=1)
     return (
         float((predicted == labels).mean()),
-        _macro_f1(labels, predicted, probs.shape[1]),
+        classification_report(
+            labels.tolist(), predicted.tolist(), [str(c) for c in range(probs.shape[1])]
+        ).macro_f1,
         expected_calibration_error(probs, labels),
     )
 

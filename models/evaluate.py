@@ -10,21 +10,25 @@ from models.metrics import ClassificationReport, classification_report
 from models.serving.runtime import Classifier
 from models.text import clean_text
 
-__all__ = ["evaluate", "every_probability", "logits_of", "probabilities_of"]
+__all__ = ["evaluate", "logits_of", "probabilities_of"]
 
 
 def probabilities_of(
+    data: LabelledTexts, *classifiers: Classifier
+) -> tuple[list[np.ndarray], np.ndarray, int]:
+    """Each classifier's probabilities on the texts every one of them scored (rows aligned, so
+    two models pair text by text), those texts' labels, and how many texts were left out."""
+    every = [_every_probability(classifier, data) for classifier in classifiers]
+    scored = np.logical_and.reduce([ok for _, ok in every])
+    labels = np.asarray(data.labels, dtype=np.int64)[scored]
+    return [probs[scored] for probs, _ in every], labels, int((~scored).sum())
+
+
+def _every_probability(
     classifier: Classifier, data: LabelledTexts
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(probabilities, true labels) of the texts that scored, and how many did not."""
-    probs, scored = every_probability(classifier, data)
-    labels = np.asarray(data.labels)[scored]
-    return probs[scored], labels, int((~scored).sum())
-
-
-def every_probability(classifier: Classifier, data: LabelledTexts) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities for every text, in order (NaN rows where a text did not score), and the
-    mask of those that scored: two models' rows stay aligned for a paired comparison."""
+    mask of those that scored."""
     scores = classifier.scorer(data.task.name).score_batch(list(data.texts))
     probs = np.full((len(scores), len(data.task.labels)), np.nan)
     for row, s in enumerate(scores):
@@ -35,7 +39,7 @@ def every_probability(classifier: Classifier, data: LabelledTexts) -> tuple[np.n
 
 def evaluate(classifier: Classifier, data: LabelledTexts) -> tuple[ClassificationReport, int]:
     """Score every text; returns the report and how many texts could not be scored."""
-    probs, labels, unscored = probabilities_of(classifier, data)
+    (probs,), labels, unscored = probabilities_of(data, classifier)
     report = classification_report(labels.tolist(), probs.argmax(axis=1).tolist(), data.task.labels)
     return report, unscored
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from models.compare import compare
 from models.datasets import LabelledTexts
-from models.evaluate import every_probability
+from models.evaluate import probabilities_of
 from models.serving.runtime import Classifier
 
 __all__ = ["GateResult", "GateRow", "promotion_gate"]
@@ -60,13 +58,11 @@ def promotion_gate(
         for task, data in sets.items():
             if not len(data) or task not in candidate.manifest.tasks:
                 continue
-            now, now_scored = every_probability(current, data)
-            new, new_scored = every_probability(candidate, data)
-            both = now_scored & new_scored
-            if not both.any():
+            (now, new), labels, _ = probabilities_of(data, current, candidate)
+            if not len(labels):
                 refusals.append(f"{task} {split}: the two models scored none of the same texts")
                 continue
-            paired = compare(new[both], now[both], np.asarray(data.labels)[both], rounds=500)
+            paired = compare(new, now, labels, rounds=500)
             accuracy, macro_f1, _ = paired.differences
             row = GateRow(split, task, len(data), accuracy.other, accuracy.this,
                           macro_f1.other, macro_f1.this, (accuracy.low, accuracy.high))  # fmt: skip

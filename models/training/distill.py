@@ -18,7 +18,7 @@ learn from the serving model ("born-again" distillation) while it learns what th
 saw. Its held-out split is rebuilt from the manifest's training config.
 
 Several teachers (``--teacher`` given more than once) form an ensemble: the student learns the
-mean of their log-probabilities (:func:`ensemble_soft_labels`), each teacher's own soft labels
+mean of their log-probabilities (:func:`combine_teachers`), each teacher's own soft labels
 built as for one teacher (report sentences included). Each must hold out the student's split.
 
 Report sentences (models.training.newswire) are labelled right by construction. A teacher that
@@ -47,9 +47,9 @@ __all__ = [
     "TEMPLATE_CONFIDENCE",
     "average_log_probabilities",
     "check_held_out",
+    "combine_teachers",
     "describe_teacher",
     "distillation_loss",
-    "ensemble_soft_labels",
     "exported_logits",
     "is_exported",
     "label_logits",
@@ -227,45 +227,23 @@ def soft_labels(
     return out
 
 
-def ensemble_soft_labels(
-    teachers: Sequence[Path],
-    train_sets: dict[str, LabelledTexts],
-    val_sets: dict[str, LabelledTexts],
-    *,
-    news_data: Path | None,
-    max_length: int,
-    device: Any,
-    report_rows: dict[str, range] | None = None,
-) -> dict[str, np.ndarray]:
-    """One teacher's :func:`soft_labels`, or for several the mean of their log-probabilities
-    per task (each over the teachers that have a head for it): a geometric mean of the
-    teachers' distributions, which stays meaningful when their logits differ in scale (an
-    mpnet training directory beside an exported MiniLM)."""
-    per_teacher = [
-        soft_labels(
-            teacher,
-            train_sets,
-            val_sets,
-            news_data=news_data,
-            max_length=max_length,
-            device=device,
-            report_rows=report_rows,
-        )
-        for teacher in teachers
-    ]
+def combine_teachers(per_teacher: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Several teachers' :func:`soft_labels` as one: a single teacher's as they are, otherwise
+    the mean of their log-probabilities per task (each over the teachers that have a head for
+    it): a geometric mean of the teachers' distributions, which stays meaningful when their
+    logits differ in scale (an mpnet training directory beside an exported MiniLM)."""
     if len(per_teacher) == 1:
         return per_teacher[0]
     out = {}
-    for task in train_sets:
+    for task in dict.fromkeys(name for soft in per_teacher for name in soft):
         logits = [soft[task] for soft in per_teacher if task in soft]
-        if logits:
-            out[task] = average_log_probabilities(logits)
-            log.info(
-                "task %s: soft labels from %d of the %d teachers (those with its head)",
-                task,
-                len(logits),
-                len(per_teacher),
-            )
+        out[task] = average_log_probabilities(logits)
+        log.info(
+            "task %s: soft labels from %d of the %d teachers (those with its head)",
+            task,
+            len(logits),
+            len(per_teacher),
+        )
     return out
 
 

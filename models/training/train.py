@@ -24,7 +24,12 @@ from models.feedback import load_feedback, with_feedback
 from models.metrics import ClassificationReport, classification_report
 from models.tasks import NEWS, TRANSACTIONS, TaskSpec, get_task
 from models.training.augment import augment_news, with_transfer_copies
-from models.training.distill import describe_teacher, distillation_loss, ensemble_soft_labels
+from models.training.distill import (
+    combine_teachers,
+    describe_teacher,
+    distillation_loss,
+    soft_labels,
+)
 from models.training.newswire import with_newswire
 from models.training.torch_model import (
     DEFAULT_BASE,
@@ -240,14 +245,19 @@ def train(
     device = _pick_device(config.device)
     teacher: dict[str, np.ndarray] = {}
     if config.teachers:
-        teacher = ensemble_soft_labels(
-            config.teachers,
-            train_sets,
-            val_sets,
-            news_data=config.news_data,
-            max_length=config.max_length,
-            device=device,
-            report_rows=report_rows,
+        teacher = combine_teachers(
+            [
+                soft_labels(
+                    path,
+                    train_sets,
+                    val_sets,
+                    news_data=config.news_data,
+                    max_length=config.max_length,
+                    device=device,
+                    report_rows=report_rows,
+                )
+                for path in config.teachers
+            ]
         )
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     batcher = Batcher(tokenizer, config.max_length)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import orjson
 import typer
 from rich.console import Console
@@ -53,7 +52,7 @@ def eval_cmd(
     from models.calibration import ece_spread, expected_calibration_error, reliability_diagram
     from models.compare import compare
     from models.datasets import held_out_halves, load_labelled
-    from models.evaluate import every_probability
+    from models.evaluate import probabilities_of
     from models.metrics import classification_report
     from models.tasks import get_task
 
@@ -65,13 +64,9 @@ def eval_cmd(
     labelled = load_labelled(data, get_task(task))
     if half != "all":
         labelled = held_out_halves(labelled)[half == "test"]
-    all_probs, scored = every_probability(clf, labelled)
-    other_probs, other_scored = (
-        (all_probs, scored) if other is None else every_probability(other, labelled)
-    )
-    both = scored & other_scored  # paired: only texts both models scored
-    probs, labels = all_probs[both], np.asarray(labelled.labels)[both]
-    unscored = len(labelled) - int(both.sum())
+    models = [clf] if other is None else [clf, other]
+    per_model, labels, unscored = probabilities_of(labelled, *models)  # paired: texts all scored
+    probs, other_probs = per_model[0], per_model[-1]
     report = classification_report(
         labels.tolist(), probs.argmax(axis=1).tolist(), labelled.task.labels
     )
@@ -93,7 +88,7 @@ def eval_cmd(
     )
     comparison = None
     if other is not None and len(labels):
-        comparison = compare(probs, other_probs[both], labels)
+        comparison = compare(probs, other_probs, labels)
         _print_comparison(comparison, clf.version, other.version)
     if json_out:
         payload = {
@@ -121,7 +116,7 @@ def eval_cmd(
             curves = {clf.version: probs}
             if other is not None:
                 name = other.version
-                curves[f"{name} (--against)" if name == clf.version else name] = other_probs[both]
+                curves[f"{name} (--against)" if name == clf.version else name] = other_probs
             png = reliability_diagram(
                 curves, labels, json_out.with_suffix(".png"), f"{task} on {where}"
             )

@@ -17,7 +17,7 @@ from models.tasks import NEWS
 from models.training.distill import (
     TEMPLATE_CONFIDENCE,
     average_log_probabilities,
-    ensemble_soft_labels,
+    combine_teachers,
     exported_logits,
     label_logits,
     soft_labels,
@@ -231,12 +231,11 @@ def test_two_teachers_teach_their_averaged_log_probabilities(
         soft_labels(t, train_sets, val_sets, news_data=news_csv, max_length=128, device="cpu")
         for t in (trained, exported)
     ]
-    both = ensemble_soft_labels(
-        (trained, exported), train_sets, val_sets, news_data=news_csv, max_length=128, device="cpu"
-    )
+    both = combine_teachers(each)
     expected = average_log_probabilities([each[0]["news"], each[1]["news"]])
     np.testing.assert_allclose(both["news"], expected, atol=1e-6)
     assert not np.allclose(each[0]["news"], each[1]["news"], atol=1e-3)  # two opinions
+    assert combine_teachers(each[:1]) is each[0]  # one teacher: its own logits, untouched
     # the model card names both teachers
     export_model(
         ExportConfig(train_dir=tmp_path / "ensemble", out_dir=tmp_path / "m", **loose_gates)
